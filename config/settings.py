@@ -1,0 +1,107 @@
+"""The one settings object of Sohoa.
+
+Values come, in order of precedence, from: keyword arguments, environment variables `SOHOA_*`,
+a TOML config file (`SOHOA_CONFIG`, else `./sohoa.toml`, else `<user config dir>/sohoa/sohoa.toml`),
+then the defaults below. `sohoa config` prints the settings in force.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PIPELINE_VERSION = "0.1.0"
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sohoa"
+
+
+def config_file_path() -> Path | None:
+    explicit = os.environ.get("SOHOA_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("sohoa.toml")
+    if local.is_file():
+        return local
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    user = Path(base) / "sohoa" / "sohoa.toml"
+    return user if user.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore", validate_default=True)
+
+    # Where everything Sohoa keeps lives: store, index, archival copies, quarantine.
+    data_dir: Path = Field(default_factory=_default_data_dir)
+
+    # OCR
+    ocr_lang: str = "vie"
+    tesseract_cmd: str = "tesseract"
+    ocr_dpi: int = Field(300, ge=150, le=600, description="resolution pages are rasterised/rescaled to for OCR")
+    tesseract_psm: int = 3
+
+    # Preprocessing steps, each can be switched off (see extractors/preprocess.py)
+    preprocess_steps: list[str] = Field(
+        default_factory=lambda: [
+            "border_crop", "seal_suppression", "orientation", "deskew", "illumination", "denoise", "rescale",
+        ]
+    )
+
+    orientation_min_confidence: float = Field(1.5, ge=0.0, description="Tesseract OSD confidence needed to turn a page")
+
+    # Born-digital PDFs: a text layer is trusted only above this share of plausible Vietnamese tokens
+    text_layer_min_quality: float = Field(0.85, ge=0.0, le=1.0)
+
+    # Resource limits against hostile input
+    max_pages: int = Field(500, ge=1)
+    max_page_pixels: int = Field(120_000_000, ge=1_000_000, description="pixels of one page image at OCR resolution")
+    max_file_bytes: int = Field(1_000_000_000, ge=1)
+    page_timeout_s: int = Field(180, ge=5)
+
+    # Archival metadata defaults (Circular 05/2025/TT-BNV codes)
+    archive_retention: str = "01"
+    archive_use_mode: str = "02"
+    archive_language: str = "01"
+    archive_physical_state: str = "01"
+
+    @property
+    def config_file(self) -> Path | None:
+        return config_file_path()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file_path()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def describe(self) -> dict[str, Any]:
+        out = self.model_dump(mode="json")
+        out["config_file"] = str(self.config_file) if self.config_file else None
+        out["pipeline_version"] = PIPELINE_VERSION
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

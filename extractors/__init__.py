@@ -1,0 +1,1 @@
+"""Pure extraction: a file in, a record out. No Prefect, no database."""

@@ -1,0 +1,192 @@
+"""Reading order from word boxes, shared by OCR output and PDF text layers.
+
+Administrative pages (Decree 30/2020) put two columns side by side at the top (agency | national motto)
+and at the bottom ("Nơi nhận" | signature block), with full-width body text between. Reading them line by
+line across the gutter mixes agency and motto into nonsense, so each such band is read column by column.
+Bands that are tables of fields ("Giới tính: Nam   Dân tộc: Kinh") are read row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+
+from rapidfuzz import fuzz
+
+from extractors.vietnamese import fold_key
+
+
+@dataclass
+class Word:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    conf: float = 100.0  # 0..100; text-layer words are 100
+    line_key: tuple = ()  # words sharing a key were put on one line by the engine that found them
+    source: str = "ocr"  # "ocr" | "text_layer"
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class Segment:
+    """A run of words on one text line, not crossing a wide gap."""
+
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def y0(self) -> float:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> float:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+_COLUMN_MARKERS = ("cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc", "noi nhan")
+
+
+def group_lines(words: list[Word]) -> list[list[Word]]:
+    """Words into text lines: by the engine's own line key when it has one, else by vertical overlap."""
+    if not words:
+        return []
+    if all(w.line_key for w in words):
+        by_key: dict[tuple, list[Word]] = {}
+        for w in words:
+            by_key.setdefault(w.line_key, []).append(w)
+        return [sorted(ws, key=lambda w: w.x0) for ws in by_key.values()]
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.cy, w.x0)):
+        for line in reversed(lines[-8:]):
+            y0, y1 = median(x.y0 for x in line), median(x.y1 for x in line)
+            overlap = min(y1, w.y1) - max(y0, w.y0)
+            clash = any(min(x.x1, w.x1) - max(x.x0, w.x0) > 0.3 * min(x.x1 - x.x0, w.x1 - w.x0) for x in line)
+            if overlap > 0.5 * min(y1 - y0, w.height) and not clash:
+                line.append(w)
+                break
+        else:
+            lines.append([w])
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def split_segments(line: list[Word], page_width: float) -> list[Segment]:
+    """Cut a line where the gap between words is much wider than a space: two columns met there."""
+    heights = [w.height for w in line if w.height > 0]
+    h = median(heights) if heights else 10.0
+    gap_limit = max(2.5 * h, 0.04 * page_width)
+    segments = [Segment([line[0]])]
+    for prev, w in zip(line, line[1:], strict=False):
+        if w.x0 - prev.x1 > gap_limit:
+            segments.append(Segment([w]))
+        else:
+            segments[-1].words.append(w)
+    return segments
+
+
+def _gutters(seg: Segment, lo: float, hi: float) -> list[tuple[float, float]]:
+    """Where a vertical gutter may run past this segment, within [lo, hi]."""
+    out = []
+    if seg.x0 > lo:
+        out.append((lo, min(seg.x0, hi)))
+    if seg.x1 < hi:
+        out.append((max(seg.x1, lo), hi))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if hi > lo:
+                out.append((lo, hi))
+    return out
+
+
+def _is_column_band(segments: list[Segment], gutter: float, page_height: float) -> bool:
+    left = [s for s in segments if s.x1 <= gutter]
+    right = [s for s in segments if s.x0 >= gutter]
+    if not left or not right:
+        return False
+    folded = fold_key(" ".join(s.text for s in segments))
+    if any(fuzz.partial_ratio(m, folded) >= 85 for m in _COLUMN_MARKERS):
+        return True
+    if min(s.y0 for s in segments) < 0.22 * page_height:
+        return True  # the header zone of a page
+    return abs(len(left) - len(right)) >= 2  # unaligned columns are not a table
+
+
+def _read_rows(segments: list[Segment]) -> list[str]:
+    rows: list[list[Segment]] = []
+    for seg in sorted(segments, key=lambda s: s.cy):
+        if rows:
+            ref = rows[-1][0]
+            h = min(ref.y1 - ref.y0, seg.y1 - seg.y0)
+            if abs(seg.cy - ref.cy) < 0.5 * h:
+                rows[-1].append(seg)
+                continue
+        rows.append([seg])
+    return [" ".join(s.text for s in sorted(row, key=lambda s: s.x0)) for row in rows]
+
+
+def order_segments(segments: list[Segment], page_width: float, page_height: float) -> list[str]:
+    """Text lines in reading order: bands top to bottom, column bands read left column first."""
+    lo, hi = 0.25 * page_width, 0.75 * page_width
+    out: list[str] = []
+    band: list[Segment] = []
+    allowed: list[tuple[float, float]] = []
+
+    def flush() -> None:
+        if not band:
+            return
+        gutter = (allowed[0][0] + allowed[0][1]) / 2 if allowed else page_width / 2
+        if allowed and _is_column_band(band, gutter, page_height):
+            left = [s for s in band if s.x1 <= gutter]
+            right = [s for s in band if s.x0 >= gutter]
+            out.extend(_read_rows(left))
+            out.extend(_read_rows(right))
+        else:
+            out.extend(_read_rows(band))
+
+    for seg in sorted(segments, key=lambda s: (s.cy, s.x0)):
+        gaps = _gutters(seg, lo, hi)
+        merged = _intersect(allowed, gaps) if band else gaps
+        if band and merged:
+            band.append(seg)
+            allowed = merged
+            continue
+        flush()
+        band, allowed = [seg], gaps
+    flush()
+    return out
+
+
+def reading_order_text(words: list[Word], page_width: float, page_height: float) -> str:
+    segments: list[Segment] = []
+    for line in group_lines([w for w in words if w.text.strip()]):
+        segments.extend(split_segments(line, page_width))
+    return "\n".join(order_segments(segments, page_width, page_height))

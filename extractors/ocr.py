@@ -1,0 +1,70 @@
+"""One Tesseract pass per page: words with boxes and confidences."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+
+import numpy as np
+
+from config.settings import Settings
+from extractors.errors import MissingDependencyError, OcrTimeoutError
+from extractors.layout import Word
+from extractors.vietnamese import nfc
+
+# Tesseract's OpenMP threads fight each other when pages run in parallel processes.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@lru_cache(maxsize=4)
+def check_tesseract(cmd: str, lang: str) -> str:
+    """Fail early, saying which Debian package to install, when Tesseract or its language is missing."""
+    exe = shutil.which(cmd)
+    if exe is None:
+        raise MissingDependencyError(
+            f"Tesseract is not installed ('{cmd}' not found): apt-get install tesseract-ocr tesseract-ocr-{lang}"
+        )
+    try:
+        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MissingDependencyError(f"Tesseract cannot run: {exc}") from exc
+    langs = {line.strip() for line in (out.stdout + out.stderr).splitlines()[1:]}
+    for needed in lang.split("+"):
+        if needed not in langs:
+            raise MissingDependencyError(
+                f"Tesseract has no '{needed}' language data: apt-get install tesseract-ocr-{needed}"
+            )
+    return exe
+
+
+def ocr_words(gray: np.ndarray, settings: Settings, dpi: int | None = None) -> list[Word]:
+    import pytesseract
+
+    check_tesseract(settings.tesseract_cmd, settings.ocr_lang)
+    pytesseract.pytesseract.tesseract_cmd = settings.tesseract_cmd
+    config = f"--oem 1 --psm {settings.tesseract_psm} --dpi {dpi or settings.ocr_dpi}"
+    try:
+        data = pytesseract.image_to_data(
+            gray, lang=settings.ocr_lang, config=config, output_type=pytesseract.Output.DICT,
+            timeout=settings.page_timeout_s,
+        )
+    except RuntimeError as exc:  # pytesseract signals its timeout this way
+        if "timeout" in str(exc).lower():
+            raise OcrTimeoutError(f"OCR of a page took longer than {settings.page_timeout_s} s") from exc
+        raise
+    words = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if conf < 0 or not text.strip():
+            continue
+        x, y, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+        words.append(
+            Word(
+                text=nfc(text.strip()), x0=x, y0=y, x1=x + w, y1=y + h, conf=conf,
+                line_key=(data["block_num"][i], data["par_num"][i], data["line_num"][i]),
+                source="ocr",
+            )
+        )
+    return words

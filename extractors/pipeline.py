@@ -1,0 +1,195 @@
+"""extract(path, settings) -> Extraction: the whole pure pipeline, top to bottom.
+
+load -> (text layer | preprocess -> OCR) -> reading order -> normalise -> classify + fields -> Record.
+Stages are small functions; the story reads in `extract`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from config.settings import PIPELINE_VERSION, Settings
+from extractors.layout import Word, reading_order_text
+from extractors.load import Document, Page, open_document
+from extractors.ocr import ocr_words
+from extractors.preprocess import preprocess
+from extractors.text_layer import uncovered_text_boxes
+from extractors.vietnamese import normalize_text
+from schemas.record import Confidence, Record, Source
+
+log = logging.getLogger("sohoa.extract")
+
+LOW_OCR_CONFIDENCE = 0.6
+
+
+@dataclass
+class PageResult:
+    index: int
+    method: str
+    note: str
+    dpi: float  # resolution of the coordinate space of `words`
+    width: int
+    height: int
+    words: list[Word]
+    text: str
+    confidence: float
+    rotation: int = 0
+    skew: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    preprocess_notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {
+            "page": self.index + 1, "method": self.method, "note": self.note, "dpi": round(self.dpi),
+            "rotation": self.rotation, "skew": round(self.skew, 2), "confidence": round(self.confidence, 3),
+            "words": len(self.words),
+        }
+
+
+@dataclass
+class Extraction:
+    record: Record
+    pages: list[PageResult]
+
+
+# A page image goes to whoever wants it (the archival PDF writer) as soon as it is ready, so that
+# nothing holds every page of a long file in memory.
+PageSink = Callable[[PageResult, np.ndarray], None]
+
+
+def _confidence(words: list[Word]) -> float:
+    chars = sum(len(w.text) for w in words)
+    if not chars:
+        return 0.0
+    return sum(w.conf * len(w.text) for w in words) / chars / 100.0
+
+
+def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
+    state = preprocess(page.image, page.dpi, settings)
+    t = time.perf_counter()
+    words = ocr_words(state.gray, settings, dpi=round(page.dpi * state.scale))
+    state.timings_ms["ocr"] = (time.perf_counter() - t) * 1000
+    h, w = state.gray.shape[:2]
+    result = PageResult(
+        index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,
+        words=words, text=reading_order_text(words, w, h), confidence=_confidence(words),
+        rotation=state.rotation, skew=state.skew, timings_ms=state.timings_ms, preprocess_notes=state.notes,
+    )
+    return result, state.color
+
+
+def _overlaps(a: Word, boxes: list[Word]) -> bool:
+    return any(min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0) for b in boxes)
+
+
+def _hybrid_page(page: Page, settings: Settings) -> PageResult:
+    """Text-layer words plus OCR of ink the layer does not cover (e-signature stamps of number and day)."""
+    layer = page.words or []
+    masked = page.image.copy()
+    for w in layer:
+        masked[max(int(w.y0) - 3, 0): int(w.y1) + 3, max(int(w.x0) - 3, 0): int(w.x1) + 3] = 255
+    state = preprocess(masked, page.dpi, settings, steps=["seal_suppression"])
+    extra = [
+        w for w in ocr_words(state.gray, settings, dpi=round(page.dpi))
+        if w.conf >= 60 and any(c.isalnum() for c in w.text) and not _overlaps(w, layer)
+    ]
+    for w in extra:
+        w.line_key = ()
+    for w in layer:
+        w.line_key = ()
+    words = layer + extra
+    h, w_ = page.image.shape[:2]
+    return PageResult(
+        index=page.index, method="hybrid", note=page.note, dpi=page.dpi, width=w_, height=h, words=words,
+        text=reading_order_text(words, w_, h), confidence=_confidence(words),
+    )
+
+
+def _text_layer_page(page: Page) -> PageResult:
+    words = page.words or []
+    h, w = page.image.shape[:2]
+    return PageResult(
+        index=page.index, method="text_layer", note=page.note, dpi=page.dpi, width=w, height=h, words=words,
+        text=reading_order_text(words, w, h), confidence=1.0,
+    )
+
+
+def read_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
+    if page.method == "text_layer":
+        return _text_layer_page(page), page.image
+    if page.method == "hybrid" and uncovered_text_boxes(page.image, page.words or []):
+        return _hybrid_page(page, settings), page.image
+    return _ocr_page(page, settings)
+
+
+def _archive_metadata(doc: Document, pages: list[PageResult], settings: Settings) -> dict:
+    methods = {p.method for p in pages}
+    if methods <= {"text_layer", "hybrid"}:
+        reliability = "01"  # born digital
+    elif methods == {"ocr"}:
+        reliability = "02"  # digitised
+    else:
+        reliability = "03"  # mixed
+    return {
+        "reliability": reliability, "use_mode": settings.archive_use_mode,
+        "retention": settings.archive_retention, "language": settings.archive_language,
+        "physical_state": settings.archive_physical_state,
+        "scanned_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
+
+
+def extract(path: Path | str, settings: Settings, on_page: PageSink | None = None) -> Extraction:
+    path = Path(path)
+    doc = open_document(path, settings)
+    results: list[PageResult] = []
+    for page in doc.pages:
+        t = time.perf_counter()
+        result, image = read_page(page, settings)
+        results.append(result)
+        if on_page is not None:
+            on_page(result, image)
+        log.info(
+            "page read", extra={"file": str(path), "page": page.index + 1, "method": result.method,
+                                "confidence": round(result.confidence, 3),
+                                "ms": round((time.perf_counter() - t) * 1000)},
+        )
+    text = normalize_text("\n\n".join(r.text for r in results if r.text))
+    all_words = [w for r in results for w in r.words]
+    record = Record(
+        id=doc.sha256,
+        source=Source(path=str(path), sha256=doc.sha256, media_type=doc.media_type, pages=doc.page_count,
+                      born_digital=doc.born_digital, size_bytes=doc.size_bytes),
+        text=text,
+        confidence=Confidence(ocr=round(_confidence(all_words), 4)),
+        pipeline_version=PIPELINE_VERSION,
+        pages=[r.summary() for r in results],
+        archive=_archive_metadata(doc, results, settings),
+    )
+    for r in results:
+        if r.method == "ocr" and r.words and r.confidence < LOW_OCR_CONFIDENCE:
+            record.problems.append(
+                f"Trang {r.index + 1}: độ tin cậy OCR thấp ({r.confidence:.0%}) / page {r.index + 1}: "
+                f"low OCR confidence, check the scan"
+            )
+        if r.method == "ocr" and not r.words:
+            record.problems.append(f"Trang {r.index + 1}: không đọc được chữ / page {r.index + 1}: no text found")
+    _analyse(record, results, settings)
+    return Extraction(record=record, pages=results)
+
+
+def _analyse(record: Record, pages: list[PageResult], settings: Settings) -> None:
+    """Classify and extract fields (extractors/fields.py), when that stage is present."""
+    if importlib.util.find_spec("extractors.fields") is None:
+        record.needs_review = bool(record.problems)
+        return
+    from extractors import fields
+
+    fields.analyse(record, pages, settings)

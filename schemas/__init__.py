@@ -1,0 +1,1 @@
+"""The record contract of ../shared/SCHEMA.md as pydantic models, exported as JSON Schema."""

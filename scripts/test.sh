@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test suite: lint, then pytest (real Tesseract, real PDFs, real index).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+ruff check .
+python -m pytest "$@"

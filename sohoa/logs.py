@@ -1,0 +1,39 @@
+"""Structured logs for archive staff: one line per event, key=value, ID numbers masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+_ID = re.compile(r"(?<!\d)(\d{3})\d{3,7}(\d{2})(?!\d)")
+_STD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+def mask_ids(text: str) -> str:
+    """'036220614006' -> '036*******06': 9- and 12-digit identifiers never reach a log unmasked."""
+    return _ID.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 5) + m.group(2), text)
+
+
+class KeyValueFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extras = {k: v for k, v in vars(record).items() if k not in _STD}
+        parts = [self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), record.levelname.lower(), record.name,
+                 f'msg="{record.getMessage()}"']
+        parts += [f"{k}={v!r}" if isinstance(v, str) and " " in v else f"{k}={v}" for k, v in extras.items()]
+        if record.exc_info:
+            parts.append("exc=" + repr(self.formatException(record.exc_info)))
+        return mask_ids(" ".join(parts))
+
+
+def setup_logging(verbose: bool = False) -> None:
+    root = logging.getLogger("sohoa")
+    if any(getattr(h, "_sohoa", False) for h in root.handlers):
+        root.setLevel(logging.INFO if verbose else logging.WARNING)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    handler._sohoa = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
