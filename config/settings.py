@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_serializer, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # Where everything Sohoa keeps lives: store, index, archival copies, quarantine.
     data_dir: Path = Field(default_factory=_default_data_dir)
 
+    # Batches: the folder the nightly run ingests, and when it runs
+    inbox_dir: Path | None = Field(None, description="default: <data_dir>/inbox")
+    schedule_cron: str = "0 1 * * *"
+    schedule_timezone: str = "Asia/Ho_Chi_Minh"
+    workers: int = Field(0, ge=0, le=64, description="worker processes for OCR (0: one per core, at most 8)")
+
     # OCR
     ocr_lang: str = "vie"
     tesseract_cmd: str = "tesseract"
@@ -56,6 +62,7 @@ class Settings(BaseSettings):
     preprocess_steps: list[str] = Field(
         default_factory=lambda: [
             "border_crop", "seal_suppression", "orientation", "deskew", "illumination", "denoise", "rescale",
+            "despeckle", "remove_rules",
         ]
     )
 
@@ -75,6 +82,46 @@ class Settings(BaseSettings):
     archive_use_mode: str = "02"
     archive_language: str = "01"
     archive_physical_state: str = "01"
+
+    # Field rules: YAML files read after the bundled config/doctypes (same name replaces, new name adds)
+    doctypes_dir: Path | None = None
+
+    # Store (system of record): any SQLAlchemy URL; empty means SQLite at <data_dir>/sohoa.db
+    database_url: str = ""
+    # Search index, derived from the store and rebuildable (`sohoa reindex`)
+    search_backend: Literal["tantivy", "elasticsearch"] = "tantivy"
+    tantivy_heap_mb: int = Field(128, ge=16, description="indexing memory budget of the embedded index writer")
+    tantivy_threads: int = Field(1, ge=1, le=8, description="indexing threads of the embedded index writer")
+    reindex_batch_size: int = Field(500, ge=10, le=10_000)
+    # Elasticsearch 8/9 (or OpenSearch with es_opensearch_compat): a real cluster in production
+    es_url: str = "http://localhost:9200"
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = None
+    es_ca_certs: Path | None = None
+    es_verify_certs: bool = True
+    es_index_prefix: str = Field("sohoa", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    es_opensearch_compat: bool = Field(False, description="plain application/json headers instead of the ES compatibility media type")
+    es_timeout_s: float = Field(30.0, gt=0)
+    es_max_retries: int = Field(5, ge=0)
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'sohoa.db'}"
+        if self.inbox_dir is None:
+            self.inbox_dir = self.data_dir / "inbox"
+        return self
+
+    @field_serializer("database_url", "es_url")
+    def _mask_url_password(self, url: str) -> str:
+        # `sohoa config` must never print a password embedded in a URL
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(url).render_as_string(hide_password=True)
+        except Exception:  # not a URL SQLAlchemy understands: show it as given
+            return url
 
     @property
     def config_file(self) -> Path | None:

@@ -51,6 +51,21 @@ class Document:
     pages: Iterator[Page] = field(default_factory=lambda: iter(()))
 
 
+SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+
+
+def find_scans(paths: list[Path]) -> list[Path]:
+    """Files as given (whatever their name: the content decides); folders walked for scans, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SCAN_SUFFIXES
+                              and not f.name.startswith(".")))
+        else:
+            out.append(p)
+    return out
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

@@ -200,6 +200,72 @@ def denoise(s: PageState) -> None:
         s.notes.append(f"bilateral denoise (grain {noise:.1f})")
 
 
+def despeckle(s: PageState) -> None:
+    """Erase photocopy speckle: small blobs far from any letter.
+
+    Speckle and diacritics are the same size; a diacritic always sits within a letter's height of its
+    letter, a speck usually floats alone.
+    """
+    gray = s.gray
+    ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1].astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return
+    unit = s.settings.ocr_dpi / 300.0
+    area = stats[:, cv2.CC_STAT_AREA]
+    small = area <= 150 * unit * unit
+    small[0] = False
+    if not small.any():
+        return
+    letters = np.isin(labels, np.flatnonzero(~small & (np.arange(n) > 0))).astype(np.uint8)
+    reach = int(28 * unit)  # about the height of a lowercase letter with its marks at 300 dpi
+    near = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
+    small_ids = np.flatnonzero(small)
+    touching = np.zeros(n, dtype=bool)
+    hit = (near > 0) & np.isin(labels, small_ids)
+    touching[np.unique(labels[hit])] = True
+    lonely = small & ~touching
+    if lonely.sum() < 25:  # a clean page has a few stray dots at most: leave it exactly as it is
+        return
+    out = gray.copy()
+    out[np.isin(labels, np.flatnonzero(lonely))] = 255
+    s.gray = out
+    s.notes.append(f"despeckle: {int(lonely.sum())} specks")
+
+
+def remove_rules(s: PageState) -> None:
+    """Erase dotted leader lines ("Họ, chữ đệm, tên: ........") and long ruling lines.
+
+    Tesseract reads a row of dots as "EEE1112121111" and a rule as dashes. Leader dots are told apart from
+    diacritic dots by their company: a long, evenly spaced run of specks on one baseline.
+    """
+    gray = s.gray
+    ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1].astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    unit = s.settings.ocr_dpi / 300.0  # sizes below are for 300 dpi
+    w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    speck = (w <= 9 * unit) & (h <= 9 * unit) & (area <= 50 * unit * unit)
+    rule = (w >= 120 * unit) & (h <= 8 * unit) & (w >= 20 * h)
+    speck[0] = rule[0] = False
+    erase = rule.copy()
+    if speck.any():
+        specks = np.isin(labels, np.flatnonzero(speck)).astype(np.uint8)
+        runs = cv2.morphologyEx(specks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (int(22 * unit), 1)))
+        rn, rlabels, rstats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        long_runs = (rstats[:, cv2.CC_STAT_WIDTH] >= 90 * unit) & (rstats[:, cv2.CC_STAT_HEIGHT] <= 12 * unit)
+        long_runs[0] = False
+        if long_runs.any():
+            in_run = np.isin(rlabels, np.flatnonzero(long_runs)) & (specks > 0)
+            erase[np.unique(labels[in_run])] = True
+            erase[0] = False
+    if not erase.any():
+        return
+    out = gray.copy()
+    out[np.isin(labels, np.flatnonzero(erase))] = 255
+    s.gray = out
+    s.notes.append(f"rules and leader dots erased: {int(erase.sum())} marks")
+
+
 def binarize(s: PageState) -> None:
     """Adaptive threshold; then drop specks smaller than any diacritic."""
     block = max(int(s.settings.ocr_dpi / 10) | 1, 15)
@@ -220,9 +286,14 @@ STEPS: dict[str, Callable[[PageState], None]] = {
     "rescale": rescale,
     "illumination": illumination,
     "denoise": denoise,
+    "despeckle": despeckle,
+    "remove_rules": remove_rules,
     "binarize": binarize,
 }
-ORDER = ["seal_suppression", "border_crop", "orientation", "deskew", "rescale", "illumination", "denoise", "binarize"]
+ORDER = [
+    "seal_suppression", "border_crop", "orientation", "deskew", "rescale", "illumination", "denoise", "remove_rules",
+    "despeckle", "binarize",
+]
 
 
 def preprocess(image: np.ndarray, dpi: float, settings: Settings, steps: list[str] | None = None) -> PageState:

@@ -10,23 +10,10 @@ import typer
 
 from config.settings import PIPELINE_VERSION, get_settings
 from extractors.errors import MissingDependencyError, SohoaError
-from extractors.load import sniff_media_type
+from extractors.load import find_scans, sniff_media_type
 from extractors.pipeline import extract
 from schemas.record import ErrorInfo, ErrorRecord, Source
 from sohoa.logs import setup_logging
-
-SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
-
-
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Files as given; folders walked for scans, in a stable order."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SCAN_SUFFIXES))
-        else:
-            out.append(p)
-    return out
 
 
 def error_line(path: Path, exc: Exception) -> dict:
@@ -52,7 +39,7 @@ def extract_command(
     setup_logging(verbose)
     settings = get_settings()
     failed = 0
-    for path in expand_inputs(files):
+    for path in find_scans(files):
         try:
             result = extract(path, settings)
         except MissingDependencyError as exc:

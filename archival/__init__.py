@@ -1,0 +1,1 @@
+"""Archival copies (PDF/A) of digitised documents."""

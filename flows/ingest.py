@@ -1,0 +1,149 @@
+"""The ingest flow: discover → skip what the store holds → one task per document → index what is new → report.
+
+    ingest(["/srv/scans/2021"], workers=2)
+
+Each document runs in a worker process (OCRmyPDF and Tesseract are not thread-safe, and OCR is CPU
+work), with Tesseract limited to one thread. The store's ledger makes the flow resumable: a killed batch
+run again skips the files already stored, redoes the rest, and never stores a record twice (records are
+keyed by the sha256 of the original).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+from config.settings import PIPELINE_VERSION, Settings, get_settings
+from extractors.errors import SohoaError
+from extractors.load import find_scans, sha256_file
+from flows.report import BatchReport, publish_report
+from flows.work import Outcome, open_store, process_file, quarantine
+
+log = logging.getLogger("sohoa.ingest")
+
+ProgressListener = Callable[[Outcome], None]
+_listeners: list[ProgressListener] = []
+
+
+def add_progress_listener(fn: ProgressListener) -> None:
+    """The CLI's progress bar listens here (flow parameters must be data, so it cannot be one)."""
+    _listeners.append(fn)
+
+
+def _notify(outcome: Outcome) -> None:
+    for fn in list(_listeners):
+        fn(outcome)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per process: processes give the parallelism
+
+
+def _is_transient(task, task_run, state) -> bool:
+    """Retry only what may succeed next time: never a corrupt, encrypted or empty file."""
+    try:
+        state.result()
+    except SohoaError:
+        return False
+    except Exception:  # noqa: BLE001
+        return True
+    return False
+
+
+@task(name="process-document", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_is_transient,
+      cache_policy=NO_CACHE, task_run_name="process {path.name}")
+def process_document(path: Path, sha256: str, batch_id: str, settings: Settings) -> dict:
+    _init_worker()
+    return process_file(path, sha256, batch_id, settings).to_dict()
+
+
+def plan(paths: list[Path], settings: Settings) -> tuple[list[tuple[Path, str]], list[Outcome]]:
+    """Hash every file; keep the new ones, skip those stored already or twice in this batch."""
+    store = open_store(settings)
+    todo: list[tuple[Path, str]] = []
+    skipped: list[Outcome] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            skipped.append(Outcome(str(path), "", "failed", error_code="unreadable", error_message=str(exc)))
+            continue
+        if digest in seen:
+            skipped.append(Outcome(str(path), digest, "skipped_duplicate",
+                                   error_message=f"same content as {seen[digest]}"))
+        elif store.has_file(digest, PIPELINE_VERSION):
+            skipped.append(Outcome(str(path), digest, "skipped_known", error_message="already in the store"))
+        else:
+            todo.append((path, digest))
+        seen.setdefault(digest, path)
+    return todo, skipped
+
+
+def index_new(settings: Settings) -> str:
+    """Bring the search index up to the store's change feed. A down index loses nothing: the feed waits."""
+    from search.base import open_backend
+
+    try:
+        with open_backend(settings) as backend:
+            n = backend.sync_from(open_store(settings))
+        return f"{n} change(s) indexed"
+    except Exception as exc:  # noqa: BLE001 - the store is the truth; `sohoa reindex` catches up
+        log.warning("index not updated", extra={"reason": str(exc)[:200]})
+        return f"index not updated ({type(exc).__name__}: {str(exc)[:120]}); records are stored and will be " \
+               f"indexed by the next batch or `sohoa reindex`"
+
+
+def run_ingest(paths: list[str], batch_id: str | None, settings: Settings) -> BatchReport:
+    logger = get_run_logger()
+    batch_id = batch_id or uuid.uuid4().hex[:12]
+    files = find_scans([Path(p) for p in paths])
+    todo, skipped = plan(files, settings)
+    logger.info("batch %s: %d file(s), %d to process, %d skipped", batch_id, len(files), len(todo), len(skipped))
+    for outcome in skipped:
+        _notify(outcome)
+    outcomes = list(skipped)
+    futures = [(path, digest, process_document.submit(path, digest, batch_id, settings)) for path, digest in todo]
+    for path, digest, future in futures:
+        try:
+            outcome = Outcome(**future.result())
+        except Exception as exc:  # noqa: BLE001 - retries exhausted: set the file aside, go on
+            code = exc.code if isinstance(exc, SohoaError) else "processing_failed"
+            message = exc.message if isinstance(exc, SohoaError) else f"{type(exc).__name__}: {exc}"
+            quarantine(settings, path, digest, code, message, batch_id)
+            outcome = Outcome(str(path), digest, "failed", error_code=code, error_message=message)
+        outcomes.append(outcome)
+        _notify(outcome)
+    index_note = index_new(settings)
+    report = BatchReport.from_outcomes(batch_id, outcomes, index_note)
+    publish_report(report)
+    return report
+
+
+def task_runner(workers: int):
+    if workers <= 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return ProcessPoolTaskRunner(max_workers=workers, initializer=_init_worker)
+
+
+@flow(name="ingest", task_runner=task_runner(default_workers()))
+def ingest(paths: list[str], batch_id: str | None = None) -> dict:
+    """Ingest scans (files or folders) into the store, the archive and the index."""
+    return run_ingest(paths, batch_id, get_settings()).to_dict()
+
+
+def ingest_with_workers(paths: list[str], workers: int | None = None, batch_id: str | None = None) -> dict:
+    """Run the ingest flow with a pool sized to `workers` (default: the machine's cores, at most 8)."""
+    flow_ = ingest.with_options(task_runner=task_runner(workers)) if workers else ingest
+    return flow_(paths=[str(p) for p in paths], batch_id=batch_id)

@@ -1,0 +1,122 @@
+"""The work on one file, as plain functions: extract, archive, store; or quarantine with the reason.
+
+Prefect tasks in flows/ingest.py wrap these; keeping them free of Prefect lets them run in worker
+processes and be tested directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from config.settings import PIPELINE_VERSION, Settings
+from extractors.errors import SohoaError
+from store.privacy import mask_id
+
+log = logging.getLogger("sohoa.ingest")
+
+# Transient failures (a locked database, a busy disk, a killed Tesseract) are retried by the task;
+# these are the ones that will fail the same way every time.
+PERMANENT = (SohoaError,)
+
+
+@dataclass
+class Outcome:
+    path: str
+    sha256: str
+    status: str  # done | needs_review | failed | skipped_duplicate | skipped_known
+    pages: int = 0
+    record_id: str | None = None
+    doc_type: str | None = None
+    archive_path: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    problems: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=2)
+def _store(url: str, data_dir: str):
+    """One store connection per worker process (migrations run once, on first use)."""
+    from store.db import Store
+
+    return Store.open(Settings(data_dir=Path(data_dir)), url=url)
+
+
+def open_store(settings: Settings):
+    return _store(settings.database_url, str(settings.data_dir))
+
+
+def archive_path(settings: Settings, sha256: str, dossier_code: str | None) -> Path:
+    """`<mã hồ sơ>.pdf` when the dossier code is known (archive naming rule), else by content hash."""
+    root = settings.data_dir / "archive"
+    if dossier_code:
+        safe = "".join(c for c in dossier_code if c.isalnum() or c in ".-_")
+        return root / "dossiers" / f"{safe}.pdf"
+    return root / sha256[:2] / f"{sha256}.pdf"
+
+
+def quarantine(settings: Settings, path: Path, sha256: str, code: str, message: str, batch_id: str | None) -> None:
+    """Keep a copy of the original and the reason beside it; the original stays where it was."""
+    folder = settings.data_dir / "quarantine" / (sha256 or "unreadable")
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / path.name
+    if path.is_file() and not copy.exists():
+        shutil.copy2(path, copy)
+    reason = {"path": str(path), "sha256": sha256, "code": code, "message": message, "batch_id": batch_id,
+              "pipeline_version": PIPELINE_VERSION, "at": datetime.now(UTC).isoformat()}
+    (folder / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=1), encoding="utf-8")
+    if sha256:
+        open_store(settings).mark_file(sha256, "quarantined", path=str(path), batch_id=batch_id,
+                                       error_code=code, error_message=message)
+
+
+def process_file(path: Path, sha256: str, batch_id: str | None, settings: Settings) -> Outcome:
+    """Load, preprocess, OCR, extract, validate, write the PDF/A copy, store the record.
+
+    Raises for transient failures (the task retries); returns a failed Outcome, with the file
+    quarantined, for permanent ones.
+    """
+    from archival.pdfa import ArchiveWriter
+    from extractors.pipeline import extract
+
+    t0 = time.perf_counter()
+    store = open_store(settings)
+    staging = settings.data_dir / "archive" / "staging" / f"{sha256}.pdf"
+    writer = ArchiveWriter(staging)
+    try:
+        extraction = extract(path, settings, on_page=writer.add_page)
+    except PERMANENT as exc:
+        writer.abort()
+        quarantine(settings, path, sha256, exc.code, exc.message, batch_id)
+        log.warning("file set aside", extra={"file": str(path), "code": exc.code, "reason": exc.message})
+        return Outcome(str(path), sha256, "failed", error_code=exc.code, error_message=exc.message,
+                       seconds=time.perf_counter() - t0)
+    except BaseException:
+        writer.abort()
+        raise
+    record = extraction.record
+    target = archive_path(settings, sha256, record.archive.get("dossier_code"))
+    pdfa_sha = writer.finish()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging.replace(target)  # atomic: the copy is either complete under its name or absent
+    record.archive.update({"pdfa_path": str(target), "pdfa_sha256": pdfa_sha})
+    data = record.to_json_dict()
+    data["source"]["batch_id"] = batch_id
+    store.save_record(data, {"sha256": sha256, "path": str(path), "batch_id": batch_id,
+                             "size_bytes": record.source.size_bytes, "media_type": record.source.media_type})
+    status = "needs_review" if record.needs_review else "done"
+    log.info("file stored", extra={"file": str(path), "status": status, "doc_type": record.doc_type,
+                                    "number": mask_id(str(record.fields.get("doc_number", "")))})
+    return Outcome(str(path), sha256, status, pages=record.source.pages or 0, record_id=record.id,
+                   doc_type=record.doc_type, archive_path=str(target), problems=len(record.problems),
+                   seconds=time.perf_counter() - t0)
