@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -92,7 +92,7 @@ def run_ocrmypdf(path: Path, workdir: Path) -> str:
     sidecar = workdir / (path.stem + ".txt")
     out_pdf = workdir / (path.stem + ".pdf")
     cmd = [
-        shutil.which("ocrmypdf") or "ocrmypdf", "-l", "vie", "--rotate-pages", "--deskew", "--clean",
+        sys.executable, "-m", "ocrmypdf", "-l", "vie", "--rotate-pages", "--deskew", "--clean",
         "--output-type", "pdf", "--jobs", "1", "--sidecar", str(sidecar), "--quiet",
     ]
     if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".tif", ".tiff"):

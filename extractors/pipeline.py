@@ -107,8 +107,9 @@ def _hybrid_page(page: Page, settings: Settings) -> PageResult:
         w.line_key = ()
     words = layer + extra
     h, w_ = page.image.shape[:2]
+    method, note = ("hybrid", page.note) if extra else ("text_layer", "text layer (uncovered marks are not text)")
     return PageResult(
-        index=page.index, method="hybrid", note=page.note, dpi=page.dpi, width=w_, height=h, words=words,
+        index=page.index, method=method, note=note, dpi=page.dpi, width=w_, height=h, words=words,
         text=reading_order_text(words, w_, h), confidence=_confidence(words),
     )
 
