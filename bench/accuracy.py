@@ -122,6 +122,7 @@ def build_corpus(out: Path, n: int, seed: int) -> list[dict]:
 def build_born_digital(out: Path, n: int, seed: int) -> list[dict]:
     from tests.fixtures.generator import make_born_digital_pdf, make_legacy_pdf
 
+    out.mkdir(parents=True, exist_ok=True)
     rows = []
     for i in range(n):
         path = out / f"born-digital-{i:03d}.pdf"

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     schedule_cron: str = "0 1 * * *"
     schedule_timezone: str = "Asia/Ho_Chi_Minh"
     workers: int = Field(0, ge=0, le=64, description="worker processes for OCR (0: one per core, at most 8)")
+    task_runner: Literal["process", "dask"] = "process"
+    dask_address: str | None = Field(None, description="tcp://host:8786 of a Dask scheduler; none: a local cluster")
 
     # OCR
     ocr_lang: str = "vie"
@@ -104,6 +106,23 @@ class Settings(BaseSettings):
     es_opensearch_compat: bool = Field(False, description="plain application/json headers instead of the ES compatibility media type")
     es_timeout_s: float = Field(30.0, gt=0)
     es_max_retries: int = Field(5, ge=0)
+
+    # Web app (`sohoa web`, web/): clerks' search and archivists' review and batches on the office network
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8080, ge=1, le=65535)
+    # signs CSRF tokens; unset: read from web_secret_key_file, created (mode 0600) on first start
+    web_secret_key: SecretStr | None = None
+    web_secret_key_file: Path | None = Field(None, description="default: <data_dir>/web/secret.key")
+    web_session_minutes: int = Field(480, ge=5, description="a login lasts at most this long (one working day)")
+    web_session_idle_minutes: int = Field(60, ge=1, description="a session unused this long ends")
+    web_cookie_secure: bool = Field(False, description="set behind HTTPS: cookies only travel encrypted")
+    web_login_max_attempts: int = Field(5, ge=1, description="failed logins per account and per address ...")
+    web_login_window_s: int = Field(300, ge=10, description="... within this many seconds before a pause")
+    web_full_id_roles: list[str] = Field(default_factory=lambda: ["archivist", "admin"],
+                                         description="roles that see whole ID numbers on the record page")
+    web_ingest_roots: list[Path] = Field(default_factory=list,
+                                         description="server folders archivists may ingest (default: inbox_dir)")
+    web_upload_max_mb: int = Field(500, ge=1, description="largest upload of one batch")
 
     @model_validator(mode="after")
     def _default_database_url(self) -> Settings:

@@ -132,12 +132,20 @@ def run_ingest(paths: list[str], batch_id: str | None, settings: Settings) -> Ba
 
 
 def task_runner(workers: int):
+    """Processes on this machine by default; a Dask cluster spreads a batch over several machines."""
+    settings = get_settings()
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner  # pip install 'sohoa[dask]'
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1})
     if workers <= 1:
         return ThreadPoolTaskRunner(max_workers=1)
     return ProcessPoolTaskRunner(max_workers=workers, initializer=_init_worker)
 
 
-@flow(name="ingest", task_runner=task_runner(default_workers()))
+@flow(name="ingest", task_runner=ProcessPoolTaskRunner(max_workers=default_workers(), initializer=_init_worker))
 def ingest(paths: list[str], batch_id: str | None = None) -> dict:
     """Ingest scans (files or folders) into the store, the archive and the index."""
     return run_ingest(paths, batch_id, get_settings()).to_dict()
@@ -145,5 +153,5 @@ def ingest(paths: list[str], batch_id: str | None = None) -> dict:
 
 def ingest_with_workers(paths: list[str], workers: int | None = None, batch_id: str | None = None) -> dict:
     """Run the ingest flow with a pool sized to `workers` (default: the machine's cores, at most 8)."""
-    flow_ = ingest.with_options(task_runner=task_runner(workers)) if workers else ingest
+    flow_ = ingest.with_options(task_runner=task_runner(workers or get_settings().workers or default_workers()))
     return flow_(paths=[str(p) for p in paths], batch_id=batch_id)

@@ -66,5 +66,5 @@ def reprocess(doc_type: str | None = None, all_versions: bool = False) -> dict:
 
 
 def reprocess_with_workers(workers: int | None, **kwargs) -> dict:
-    flow_ = reprocess.with_options(task_runner=task_runner(workers)) if workers else reprocess
+    flow_ = reprocess.with_options(task_runner=task_runner(workers or get_settings().workers or 2))
     return flow_(**kwargs)

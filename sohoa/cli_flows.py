@@ -107,7 +107,31 @@ def schedule_command(
     serve_nightly(cron or settings.schedule_cron, timezone or settings.schedule_timezone, str(folder))
 
 
+def check_command(
+    quick: bool = typer.Option(False, "--quick", help="skip re-hashing the archival copies"),
+    json_out: bool = typer.Option(False, "--json", help="print the findings as JSON"),
+) -> None:
+    """Check store, archive and index agree: missing files, checksum mismatches, unindexed records, orphans."""
+    import json
+    from dataclasses import asdict
+
+    from archival.check import run_check
+
+    report = run_check(get_settings(), verify_checksums=not quick)
+    if json_out:
+        typer.echo(json.dumps({"ok": report.ok, "records": report.records, "archive_files": report.archive_files,
+                               "findings": [asdict(f) for f in report.findings]}, ensure_ascii=False, indent=1))
+    else:
+        console.print(f"records: {report.records}; archival files: {report.archive_files}")
+        for f in report.findings:
+            colour = "red" if f.severity == "error" else "yellow"
+            console.print(f"[{colour}]{f.severity}[/{colour}] {f.kind}: {f.subject}: {f.message}")
+        console.print("[green]consistent[/green]" if report.ok else "[red]inconsistent[/red]")
+    raise typer.Exit(0 if report.ok else 1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
     app.command("reprocess")(reprocess_command)
     app.command("schedule")(schedule_command)
+    app.command("check")(check_command)

@@ -103,8 +103,9 @@ def test_legacy_encoded_text_layer_is_detected_and_the_page_ocrd(tmp_path, encod
     doc = make_legacy_pdf(8, tmp_path / f"{encoding}.pdf", encoding=encoding)
     result = extract(tmp_path / f"{encoding}.pdf", SETTINGS)
     assert result.pages[0].method == "ocr"
-    assert rate(result.record.text, doc.truth_text) < 0.05
-    # the layer itself is recognised as garbage, whatever route the page took
+    assert "legacy" in result.pages[0].note
+    assert rate(result.record.text, doc.truth_text) < 0.03
+    # the layer itself is recognised as garbage
     import pdfplumber
 
     from extractors.text_layer import vietnamese_quality

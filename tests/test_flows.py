@@ -92,6 +92,10 @@ def test_bad_files_are_set_aside_and_the_batch_goes_on(harness, data_dir, tmp_pa
             assert file_claims_pdfa(pdfa)["pass"], file_claims_pdfa(pdfa)
         with open_backend(settings) as backend:
             assert backend.verify(store).ok
+    from archival.check import run_check
+
+    check = run_check(settings)
+    assert check.ok and check.records == 2 and check.archive_files == 2, check.findings
 
     again = ingest_with_workers([str(batch)], workers=2)
     assert again["counts"]["done"] == again["counts"]["needs_review"] == 0
@@ -144,3 +148,11 @@ def test_kill_mid_batch_and_resume_processes_every_file_exactly_once(tmp_path):
 
     with Store.open(env_settings) as store, open_backend(env_settings) as backend:
         assert backend.verify(store).ok
+    from archival.check import run_check
+
+    check = run_check(env_settings)
+    assert check.ok, check.findings
+    # a damaged archival copy is caught
+    victim = archived[0]
+    victim.write_bytes(victim.read_bytes()[:-10])
+    assert {f.kind for f in run_check(env_settings).findings} >= {"checksum_mismatch"}

@@ -13,6 +13,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
@@ -29,7 +30,8 @@ from tests.fixtures.generator import (
     make_legacy_pdf,
     save_document,
 )
-from tests.fixtures.legacy import to_tcvn3, to_vni
+from tests.fixtures.layout import font_path
+from tests.fixtures.legacy import legacy_font, legacy_font_name, tcvn3_runs, to_tcvn3, to_vni, vni_glyph_map
 from tests.fixtures.vntext import date_in_words, modern_tones, number_words
 
 DATE_FIELDS = {"issue_date", "subject_dob", "valid_until", "date_of_death", "husband_dob", "wife_dob"}
@@ -171,12 +173,26 @@ def test_legacy_pdf_text_is_mojibake_but_page_shows_vietnamese(tmp_path: Path, e
     path = tmp_path / f"legacy-{encoding}.pdf"
     doc = make_legacy_pdf(12, path, encoding)
     with pdfplumber.open(path) as pdf:
-        text = pdf.pages[0].extract_text() or ""
+        page = pdf.pages[0]
+        text = page.extract_text() or ""
+        fonts = {c["fontname"].split("+")[-1] for c in page.chars}
+        images = page.images
+        marks = [c for c in page.chars if c["text"] in vni_glyph_map()[1]]
+    # vector text in an embedded legacy font, as a .VnTime / VNI-Times export: no picture of the page
+    assert not images
+    assert b"/FontFile2" in path.read_bytes()
+    if encoding == "tcvn3":
+        known = {legacy_font_name(font, style) for font in ("tcvn3", "tcvn3-caps")
+                 for style in ("regular", "bold", "italic", "bolditalic")}
+        assert {"VnTime", "VnTime-Bold", "VnTimeH-Bold"} <= fonts <= known  # capitals in .VnTimeH
+    else:
+        assert {"VNI-Times", "VNI-Times-Bold"} <= fonts and all(f.startswith("VNI-Times") for f in fonts)
+        assert len(marks) > 100 and all(c["width"] < 0.01 for c in marks)  # marks overhang the letter before
     assert len(text) > 500
     assert not VIET_TONED.search(text)  # no real Vietnamese letter survives
     encode = to_tcvn3 if encoding == "tcvn3" else to_vni
     assert encode("QUYẾT ĐỊNH") in text
-    # TCVN3's ư is byte 0xAD (soft hyphen), which comes out of pdfplumber as a space: 'h ëng' for 'hưởng'
+    # TCVN3's ư is byte 0xAD (soft hyphen), which some readers drop or turn into a space: 'h ëng' for 'hưởng'
     found = [encode(line).replace("\xad", " ") in text.replace("\xad", " ") for line in doc.truth_text.split("\n")]
     assert sum(found) >= 0.9 * len(found)  # the text layer is the truth, line by line, in the legacy code
     assert "QUYẾT ĐỊNH" in doc.truth_text
@@ -189,7 +205,53 @@ def test_legacy_pdf_text_is_mojibake_but_page_shows_vietnamese(tmp_path: Path, e
         title.save(crop)
         ocr = subprocess.run(["tesseract", str(crop), "-", "-l", "vie"], capture_output=True, text=True,
                              check=False).stdout
-        assert "QUYẾT ĐỊNH" in unicodedata.normalize("NFC", ocr)
+        ocr = unicodedata.normalize("NFC", ocr)
+        assert "QUYẾT ĐỊNH" in ocr and "XÃ HỘI CHỦ NGHĨA VIỆT NAM" in ocr
+
+
+def _ink(path: Path, dpi: int = 100) -> np.ndarray:
+    return np.asarray(pdfium.PdfDocument(str(path))[0].render(scale=dpi / 72).to_pil().convert("L")) < 128
+
+
+def test_legacy_pdf_looks_like_the_unicode_pdf(tmp_path: Path) -> None:
+    """The legacy fonts draw the same letters as Liberation Serif: the pages match the born-digital PDF of the
+    same document, ink for ink, apart from the signature and seal that the typed original does not have."""
+    unicode_doc = make_born_digital_pdf(12, tmp_path / "bd.pdf", "quyet_dinh")
+    reference = _ink(tmp_path / "bd.pdf")
+    assert unicode_doc.layout is not None
+    stamped = np.zeros_like(reference)
+    for mark in unicode_doc.layout.marks:
+        if mark.page == 0 and mark.kind in ("seal", "sign"):
+            x0, y0, x1, y1 = (round(v * 100 / 300) for v in mark.box)
+            stamped[max(y0 - 5, 0): y1 + 5, max(x0 - 5, 0): x1 + 5] = True
+    for encoding, tolerance in (("tcvn3", 0.02), ("vni", 0.04)):  # VNI marks sit at an average offset
+        make_legacy_pdf(12, tmp_path / f"{encoding}.pdf", encoding)
+        ink = _ink(tmp_path / f"{encoding}.pdf")
+        differ = (ink ^ reference) & ~stamped
+        assert differ.sum() < tolerance * (reference & ~stamped).sum(), encoding
+
+
+def test_legacy_fonts_map_codes_to_vietnamese_glyphs() -> None:
+    from fontTools.ttLib import TTFont
+
+    source = Path(font_path("regular"))
+    liberation = TTFont(str(source)).getBestCmap()
+    glyph = {ch: liberation[ord(ch)] for ch in "ếẾđĐơưỵ"}
+    tcvn3 = TTFont(str(legacy_font("tcvn3", "regular", source))).getBestCmap()
+    caps = TTFont(str(legacy_font("tcvn3-caps", "regular", source))).getBestCmap()
+    assert tcvn3[ord("Õ")] == glyph["ế"] and caps[ord("Õ")] == glyph["Ế"]
+    assert (tcvn3[ord("®")], caps[ord("®")], tcvn3[ord("§")]) == (glyph["đ"], glyph["Đ"], glyph["Đ"])
+    assert tcvn3[ord("Q")] == liberation[ord("Q")]
+    vni = TTFont(str(legacy_font("vni", "regular", source)))
+    cmap, hmtx = vni.getBestCmap(), vni["hmtx"]
+    assert (cmap[ord("ô")], cmap[ord("ö")], cmap[ord("ñ")], cmap[ord("î")]) == (
+        glyph["ơ"], glyph["ư"], glyph["đ"], glyph["ỵ"])
+    for code in vni_glyph_map()[1]:  # every mark: zero advance, drawn left of the pen (over the letter)
+        advance, lsb = hmtx[cmap[ord(code)]]
+        assert advance == 0 and lsb < 0, code
+    assert vni["name"].getDebugName(6) == "VNI-Times"
+    assert tcvn3_runs("Ủy ban QUYẾT") == [("ñ", True), ("y ban ", False), ("QUYÕT", True)]
+    assert "".join(code for code, _ in tcvn3_runs("Ủy ban QUYẾT ĐỊNH")) == to_tcvn3("Ủy ban QUYẾT ĐỊNH")
 
 
 def test_legacy_encodings_match_known_mojibake() -> None:
