@@ -93,14 +93,23 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     return [sorted(line, key=lambda w: w.x0) for line in lines]
 
 
+def _starts_motto(line: list[Word], i: int) -> bool:
+    """'CỘNG HÒA XÃ HỘI…' begins the right header column whatever the gap before it."""
+    if i + 1 >= len(line):
+        return False
+    return fold_key(line[i].text + " " + line[i + 1].text) == "cong hoa"
+
+
 def split_segments(line: list[Word], page_width: float) -> list[Segment]:
     """Cut a line where the gap between words is much wider than a space: two columns met there."""
     heights = [w.height for w in line if w.height > 0]
     h = median(heights) if heights else 10.0
-    gap_limit = max(2.5 * h, 0.04 * page_width)
+    gap_limit = max(1.6 * h, 0.025 * page_width)
     segments = [Segment([line[0]])]
-    for prev, w in zip(line, line[1:], strict=False):
-        if w.x0 - prev.x1 > gap_limit:
+    for i in range(1, len(line)):
+        prev, w = line[i - 1], line[i]
+        gap = w.x0 - prev.x1
+        if gap > gap_limit or (gap > 0.8 * h and _starts_motto(line, i)):
             segments.append(Segment([w]))
         else:
             segments[-1].words.append(w)
@@ -137,10 +146,16 @@ def _is_column_band(segments: list[Segment], gutter: float, page_height: float) 
         return True
     if min(s.y0 for s in segments) < 0.22 * page_height:
         return True  # the header zone of a page
-    return abs(len(left) - len(right)) >= 2  # unaligned columns are not a table
+    # two independent columns: lines on the right mostly have no partner on their row at the left;
+    # a table of fields has its cells side by side on shared rows
+    def partnered(r: Segment) -> bool:
+        return any(abs(r.cy - seg.cy) < 0.5 * min(r.y1 - r.y0, seg.y1 - seg.y0) for seg in left)
+
+    return len(right) >= 2 and sum(partnered(r) for r in right) < len(right) / 2
 
 
-def _read_rows(segments: list[Segment]) -> list[str]:
+def _rows(segments: list[Segment]) -> list[list[Segment]]:
+    """Segments side by side on one visual line, each row left to right, rows top to bottom."""
     rows: list[list[Segment]] = []
     for seg in sorted(segments, key=lambda s: s.cy):
         if rows:
@@ -150,11 +165,15 @@ def _read_rows(segments: list[Segment]) -> list[str]:
                 rows[-1].append(seg)
                 continue
         rows.append([seg])
-    return [" ".join(s.text for s in sorted(row, key=lambda s: s.x0)) for row in rows]
+    return [sorted(row, key=lambda s: s.x0) for row in rows]
+
+
+def _read_rows(segments: list[Segment]) -> list[str]:
+    return [" ".join(s.text for s in row) for row in _rows(segments)]
 
 
 def order_segments(segments: list[Segment], page_width: float, page_height: float) -> list[str]:
-    """Text lines in reading order: bands top to bottom, column bands read left column first."""
+    """Text lines in reading order: bands of rows top to bottom, column bands read left column first."""
     lo, hi = 0.25 * page_width, 0.75 * page_width
     out: list[str] = []
     band: list[Segment] = []
@@ -165,22 +184,22 @@ def order_segments(segments: list[Segment], page_width: float, page_height: floa
             return
         gutter = (allowed[0][0] + allowed[0][1]) / 2 if allowed else page_width / 2
         if allowed and _is_column_band(band, gutter, page_height):
-            left = [s for s in band if s.x1 <= gutter]
-            right = [s for s in band if s.x0 >= gutter]
-            out.extend(_read_rows(left))
-            out.extend(_read_rows(right))
+            out.extend(_read_rows([s for s in band if s.x1 <= gutter]))
+            out.extend(_read_rows([s for s in band if s.x0 >= gutter]))
         else:
             out.extend(_read_rows(band))
 
-    for seg in sorted(segments, key=lambda s: (s.cy, s.x0)):
-        gaps = _gutters(seg, lo, hi)
+    for row in _rows(segments):
+        gaps: list[tuple[float, float]] = [(lo, hi)]
+        for seg in row:
+            gaps = _intersect(gaps, _gutters(seg, lo, hi))
         merged = _intersect(allowed, gaps) if band else gaps
         if band and merged:
-            band.append(seg)
+            band.extend(row)
             allowed = merged
             continue
         flush()
-        band, allowed = [seg], gaps
+        band, allowed = list(row), gaps
     flush()
     return out
 

@@ -12,7 +12,7 @@ import numpy as np
 from config.settings import Settings
 from extractors.errors import MissingDependencyError, OcrTimeoutError
 from extractors.layout import Word
-from extractors.vietnamese import nfc
+from extractors.vietnamese import is_vietnamese_syllable, nfc
 
 # Tesseract's OpenMP threads fight each other when pages run in parallel processes.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -37,6 +37,20 @@ def check_tesseract(cmd: str, lang: str) -> str:
                 f"Tesseract has no '{needed}' language data: apt-get install tesseract-ocr-{needed}"
             )
     return exe
+
+
+_PUNCT_OK = {"-", "–", "—", "+", "*", "…", "./.", "/", "(", ")", ";", ":", ",", "."}
+
+
+def is_noise(word: Word) -> bool:
+    """OCR of a signature stroke, a seal fragment or a speck, not of printed text."""
+    alnum = sum(c.isalnum() for c in word.text)
+    if alnum == 0:
+        return word.conf < 75 and word.text not in _PUNCT_OK
+    if word.conf >= 45:
+        return False
+    core = "".join(c for c in word.text if c.isalnum())
+    return alnum < 3 or not (core.isdigit() or is_vietnamese_syllable(core))
 
 
 def ocr_words(gray: np.ndarray, settings: Settings, dpi: int | None = None) -> list[Word]:
@@ -67,4 +81,4 @@ def ocr_words(gray: np.ndarray, settings: Settings, dpi: int | None = None) -> l
                 source="ocr",
             )
         )
-    return words
+    return [w for w in words if not is_noise(w)]

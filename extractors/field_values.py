@@ -1,0 +1,162 @@
+"""Values of fields by their type: names, dates, IDs, addresses, places, statuses (see `config/doctypes`).
+
+`normalise(rules, type, raw)` is the one entry; each type's function says what it keeps and how sure it
+is (`Normalised.certainty`), so the caller can score and flag the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from config.doctypes import Rules
+from extractors.issuer import issuer_from_label
+from extractors.normalise import (
+    Normalised,
+    book_number_value,
+    business_reg_value,
+    clean_value,
+    digits_field,
+    dossier_code_value,
+    expand_address,
+    parse_date,
+    parse_doc_number,
+    place_name_case,
+    plain_text,
+    sex_value,
+    split_unit,
+    summary_text,
+    tax_code_value,
+    title_case_name,
+    title_upper,
+    upper_text,
+)
+from extractors.vietnamese import fold_key, normalize_text
+
+
+def normalise(rules: Rules, kind: str, raw: str) -> Normalised:
+    """The raw text of one field → its value in the conventions of SCHEMA.md, by the field's type."""
+    common = rules.common
+    if kind == "name":
+        return check_name(title_case_name(raw, common.surnames), rules)
+    if kind == "date":
+        return parse_date(raw)
+    if kind == "personal_id":
+        return digits_field(raw, (12,))
+    if kind == "old_id":
+        return digits_field(raw, (9,))
+    if kind == "any_id":
+        return digits_field(raw, (12, 9))
+    if kind == "tax_code":
+        return tax_code_value(raw)
+    if kind == "business_reg":
+        return business_reg_value(raw)
+    if kind == "book_number":
+        return book_number_value(raw)
+    if kind == "dossier_code":
+        return dossier_code_value(raw)
+    if kind == "sex":
+        return sex_value(raw, common.sex_values)
+    if kind == "address":
+        return expand_address(raw, common.address_abbreviations)
+    if kind == "title_upper":
+        return title_upper(raw, common.signer.titles)
+    if kind == "summary":
+        return summary_text(raw)
+    if kind == "upper_text":
+        return upper_text(raw)
+    if kind == "marital_status":
+        return marital_value(raw, common.marital_values)
+    if kind == "issuer":
+        q = issuer_from_label(raw, common)
+        return Normalised(q[0], certainty=q[1], notes=q[2]) if q else Normalised(None)
+    if kind == "place":
+        return place_value(raw)
+    if kind == "doc_number":
+        return doc_number_value(rules, raw)
+    return plain_text(raw)
+
+
+def marital_value(raw: str, values: list[str]) -> Normalised:
+    """As printed; a status that does not end like a known one was probably cut short by OCR debris."""
+    norm = plain_text(raw)
+    if norm.value is None:
+        return norm
+    key = fold_key(norm.value)
+    if not any(key.endswith(fold_key(v)) for v in values):
+        norm.certainty = 0.55
+        norm.notes.append("tình trạng hôn nhân không rõ / marital status unclear")
+    return norm
+
+
+def check_name(norm: Normalised, rules: Rules) -> Normalised:
+    """A surname or given-name syllable outside the lists lowers the confidence (OCR reads 'Vần' for 'Vân')."""
+    if norm.value is None:
+        return norm
+    common = rules.common
+    words = norm.value.split()
+    odd = [w for w in words[1:] if w not in _syllables(rules)]
+    if words[0] not in common.surnames:
+        odd.insert(0, words[0])
+    if odd:
+        norm.certainty = min(norm.certainty, 0.55)
+        norm.notes.append(f"họ tên có chữ ít gặp: {' '.join(odd)} / unusual name syllables: {' '.join(odd)}")
+    return norm
+
+
+_SYLLABLE_CACHE: dict[int, set[str]] = {}
+
+
+def _syllables(rules: Rules) -> set[str]:
+    key = id(rules)
+    if key not in _SYLLABLE_CACHE:
+        _SYLLABLE_CACHE[key] = {normalize_text(s, keep_newlines=False) for s in rules.common.name_syllables}
+    return _SYLLABLE_CACHE[key]
+
+
+def place_value(raw: str) -> Normalised:
+    """The place of the place-and-date line as printed; a name OCR stripped of diacritics is restored.
+
+    Only the capitalised words just before "ngày" are the place: a merged "Số: ..." or stamp debris
+    before them is not."""
+    text = clean_value(re.split(r"[:\"“”]", raw)[-1])
+    words = text.split()
+    keep: list[str] = []
+    for w in reversed(words):
+        if (w[:1].isupper() or w.isdigit()) and len(keep) < 5 and w.strip(",.") == w:
+            keep.insert(0, w)
+        else:
+            break
+    rest = words[: len(words) - len(keep)]
+    for n in (2, 1):  # "Thành phố Hồ Chí Minh", "Phường 10": the unit word belongs to the place
+        if len(rest) >= n and split_unit(" ".join(rest[-n:]) + " X")[1] is not None \
+                and not split_unit(" ".join(rest[-n:]) + " X")[0]:
+            keep = rest[-n:] + keep
+            break
+    text = " ".join(keep)
+    if not text:
+        return Normalised(None)
+    head, unit, name = split_unit(text)
+    if unit is not None and not head:
+        unit_word = " ".join(text.split()[: len(text.split()) - len(name.split())])
+        restored, known = place_name_case(name, unit)
+        return Normalised(f"{unit_word} {restored}", certainty=1.0 if known else 0.8)
+    restored, known = place_name_case(text, None)
+    if restored != text and fold_eq(restored, text):
+        return Normalised(restored, repaired=True, certainty=0.95)
+    return Normalised(text, certainty=1.0 if known else 0.8)
+
+
+def fold_eq(a: str, b: str) -> bool:
+    return fold_key(a) == fold_key(b)
+
+
+def doc_number_value(rules: Rules, raw: str) -> Normalised:
+    """A labelled number ("Số: 45" on a civil form)."""
+    parsed = parse_doc_number(raw, known_symbols(rules))
+    return Normalised(parsed.value, repaired=parsed.repaired, notes=parsed.notes)
+
+
+def known_symbols(rules: Rules) -> list[str]:
+    """Type symbols of every rule and the agency codes common in numbers, for restoring OCR slips."""
+    out = [s for r in rules.types.values() for s in r.symbols]
+    return out + ["UBND", "HĐND", "BCĐ", "TTr", "CTr", "QyĐ", "XPHC", "VPUB"]

@@ -1,0 +1,445 @@
+"""Classify a document and fill its fields: `analyse(record, pages, settings)`, called by the pipeline.
+
+Story: build a view of lines and boxes → classify (title, symbol, layout) → for each field of the type's
+rules take a raw candidate (by label, else by its built-in place on the page) → normalise it to SCHEMA.md →
+score its confidence from the words it came from → validate the whole set → decide what a clerk must look
+at. A wrong value is worse than a missing one: a value that fails its checks is dropped or kept with a low
+confidence and a problem, never silently trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from config.doctypes import FieldRule, Rules, get_rules
+from config.settings import Settings
+from extractors.classify import Classification, classify
+from extractors.consensus import Corpus, vote_marks
+from extractors.docview import DocView, Line
+from extractors.field_rules import (
+    Candidate,
+    Header,
+    LabelIndex,
+    LabelledSearch,
+    find_agency_lines,
+    find_date_line,
+    find_motto,
+    find_number_line,
+    number_line_match,
+    prose_search,
+    summary_after_title,
+    summary_vv,
+)
+from extractors.field_values import known_symbols, normalise
+from extractors.handwriting import HANDWRITTEN_NOTE, date_from_line, date_parts, doc_number_from_line
+from extractors.issuer import confirm_issuer, issuer_from_lines
+from extractors.layout import Word
+from extractors.normalise import Normalised, split_unit
+from extractors.signature import Signature, find_signature
+from extractors.vietnamese import fold_key
+from schemas.fields import validate_fields
+from schemas.validate import FIELD_NAMES_VI, Issue
+
+log = logging.getLogger("sohoa.fields")
+
+MULTILINE_TYPES = {"address", "marital_status", "text", "upper_text", "summary"}
+
+
+@dataclass
+class FieldResult:
+    name: str
+    value: str
+    confidence: float
+    source: str
+    notes: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    lines: list[Line] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    view: DocView
+    rules: Rules
+    cls: Classification
+    header: Header
+    search: LabelledSearch
+    _signature: Signature | None = None
+
+    @property
+    def signature(self) -> Signature:
+        if self._signature is None:
+            self._signature = find_signature(self.view, self.rules.common, self.header.title)
+        return self._signature
+
+
+def analyse(record: Any, pages: list, settings: Settings) -> None:
+    """Fill record.doc_type, fields, confidence.fields, needs_review, problems in place."""
+    rules = get_rules(str(settings.doctypes_dir) if getattr(settings, "doctypes_dir", None) else None)
+    view = DocView(pages)
+    cls = classify(view, rules)
+    header = build_header(view, rules, cls)
+    labels = LabelIndex(_labels_of(rules, cls.doc_type))
+    ctx = Context(view, rules, cls, header, LabelledSearch(view, labels))
+    results = extract_fields(ctx)
+    fix_symbol(results, ctx)
+    confirm_doc_number(results, ctx)
+    scale_by_page_quality(results, record.confidence.ocr, ctx.rules)
+    _finish(record, ctx, results)
+
+
+def scale_by_page_quality(results: dict[str, FieldResult], ocr: float, rules: Rules) -> None:
+    """On a poor scan Tesseract is sure of words it misread: below a good page's confidence, every value
+    loses confidence steeply, so that more of them reach a clerk."""
+    good = rules.common.review.good_page_confidence
+    if not ocr or ocr >= good:
+        return
+    factor = (ocr / good) ** 3
+    for res in results.values():
+        res.confidence = round(res.confidence * factor, 3)
+
+
+def _labels_of(rules: Rules, doc_type: str) -> list[str]:
+    labels = list(rules.common.inline_labels)
+    for f in rules.fields_of(doc_type).values():
+        labels += f.labels
+    return labels
+
+
+def build_header(view: DocView, rules: Rules, cls: Classification) -> Header:
+    page = view.first
+    header = Header(page)
+    if page is None:
+        return header
+    header.title_lines = cls.title_lines
+    header.title = cls.title_lines[0] if cls.title_lines else None
+    header.motto = find_motto(page, rules.common.motto[0])
+    number = find_number_line(page)
+    if number is not None and header.title is not None and number.y0 > header.title.y0 and \
+            number.rel_cx > 0.45 and cls.doc_type not in _NUMBER_UNDER_TITLE:
+        number = None
+    header.number = number
+    title_y = header.title.y0 if header.title is not None else None
+    header.date = find_date_line(page, title_y)
+    header.agency = find_agency_lines(page, header.motto, header.number, header.title)
+    return header
+
+
+# Civil-status forms and registrations print their number under the title, not in the header.
+_NUMBER_UNDER_TITLE = {"giay_khai_sinh", "giay_chung_nhan_ket_hon", "trich_luc_khai_tu",
+                       "giay_chung_nhan_dang_ky_ho_kinh_doanh"}
+
+
+# ---------------------------------------------------------------------------------------------- extraction
+
+
+def extract_fields(ctx: Context) -> dict[str, FieldResult]:
+    results: dict[str, FieldResult] = {}
+    for name, rule in ctx.rules.fields_of(ctx.cls.doc_type).items():
+        try:
+            res = extract_one(ctx, name, rule)
+        except Exception:  # one broken rule must not lose the whole record
+            log.exception("field %s failed", name)
+            continue
+        if res is not None:
+            results[name] = res
+    return results
+
+
+def extract_one(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
+    if rule.labels or (rule.pattern and rule.source is None):
+        multiline = rule.multiline if rule.multiline is not None else rule.type in MULTILINE_TYPES
+        if rule.mode == "prose":
+            cands = [c for c in [prose_search(ctx.view, rule, ctx.header.title)] if c is not None]
+        else:
+            cands = ctx.search.find_all(rule, multiline)
+        for cand in cands:
+            res = finish_candidate(ctx, name, rule, cand)
+            if res is not None:
+                return res
+    if rule.source is not None:
+        return builtin(ctx, name, rule)
+    return None
+
+
+def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) -> FieldResult | None:
+    norm = normalise(ctx.rules, rule.type, cand.raw)
+    if norm.value is None:
+        return None
+    conf = _confidence(cand, norm)
+    flags = set(cand.flags) | ({"repaired"} if norm.repaired else set())
+    value = norm.value
+    if rule.type in CONSENSUS_TYPES:
+        value, changed = vote_marks(value, _corpus(ctx, cand.lines))
+        if changed:
+            flags.add("consensus")
+    return FieldResult(name, value, conf, cand.source, cand.notes + norm.notes, flags, cand.lines)
+
+
+CONSENSUS_TYPES = {"summary", "name"}
+
+
+def _corpus(ctx: Context, exclude: list[Line]) -> Corpus:
+    skip = set(map(id, exclude))
+    return Corpus(ln.text for ln in ctx.view.lines if id(ln) not in skip)
+
+
+def _confidence(cand: Candidate, norm: Normalised) -> float:
+    ocr = ocr_factor(cand)
+    return round(max(0.0, min(1.0, cand.certainty * norm.certainty * ocr)), 3)
+
+
+def ocr_factor(cand: Candidate) -> float:
+    """Half the mean, half the weakest word: one unreadable word spoils a value."""
+    ws = [w for w in cand.words if w.text.strip()]
+    if not ws:
+        return 0.5
+    confs = [w.conf / 100.0 for w in ws]
+    return 0.5 * (sum(confs) / len(confs)) + 0.5 * min(confs)
+
+
+# ---------------------------------------------------------------------------------------------- built-in sources
+
+
+def builtin(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
+    src = rule.source
+    h = ctx.header
+    common = ctx.rules.common
+    if src == "doc_number":
+        line = h.number
+        if line is None:
+            return None
+        return _doc_number(ctx, name, rule, line)
+    if src == "place_date":
+        if h.date is None:
+            return None
+        return _date(ctx, name, h.date)
+    if src == "place":
+        if h.date is None:
+            return None
+        parts = date_parts(h.date)
+        if parts is None or parts.ng_start < 2:
+            return None
+        raw = h.date.text[: parts.ng_start]
+        cand = Candidate(raw, h.date.words_in(0, parts.ng_start - 1), 1.0, "place_line")
+        return finish_candidate(ctx, name, rule, cand)
+    if src == "header_issuer":
+        place = _place_text(ctx)
+        cand = issuer_from_lines(h.agency, common, place)
+        texts = [ln.text for ln in ctx.view.lines if ln not in h.agency]
+        if cand is None:
+            value, certainty, changed = confirm_issuer("Ủy ban nhân dân", 0.5, texts, place)
+            if not changed:
+                return None
+            return FieldResult(name, value, 0.6, "body", ["cơ quan ban hành lấy từ nội dung văn bản"
+                                                          " / issuer taken from the body text"])
+        conf = round(cand.certainty * ocr_factor(cand), 3)
+        value, certainty, changed = confirm_issuer(cand.raw, cand.certainty, texts, place)
+        if changed:
+            return FieldResult(name, value, round(min(certainty, max(conf, 0.7)), 3), "header+body",
+                               cand.notes + ["đơn vị của cơ quan ban hành đối chiếu với nội dung văn bản"
+                                             " / issuer's unit checked against the body"])
+        if certainty > cand.certainty:
+            conf = round(certainty * max(ocr_factor(cand), 0.9), 3)
+        return FieldResult(name, cand.raw, conf, "header", cand.notes)
+    if src == "summary":
+        page = h.page
+        if page is None:
+            return None
+        if ctx.cls.doc_type == "cong_van" or (not h.title_lines and ctx.cls.doc_type == "khac"):
+            cand = summary_vv(page, h.number, h.agency, common)
+        else:
+            cand = summary_after_title(page, h.title_lines, common)
+        return finish_candidate(ctx, name, rule, cand) if cand else None
+    if src == "signer_title":
+        cand = ctx.signature.title
+        return finish_candidate(ctx, name, rule, cand) if cand else None
+    if src == "signer_name":
+        cand = ctx.signature.name
+        return finish_candidate(ctx, name, rule, cand) if cand else None
+    if src == "dossier_code":
+        for ln in ctx.view.lines:
+            if re.search(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}\s*-\s*\d{6}\s*-\s*\d{4}", ln.text):
+                cand = Candidate(ln.text, ln.words, 0.95, "dossier_pattern")
+                return finish_candidate(ctx, name, rule, cand)
+        return None
+    return None
+
+
+def _place_text(ctx: Context) -> str | None:
+    rule = FieldRule(source="place", type="place")
+    res = builtin(ctx, "place", rule)
+    return res.value if res else None
+
+
+def _doc_number(ctx: Context, name: str, rule: FieldRule, line: Line) -> FieldResult | None:
+    m = number_line_match(line)
+    if m is None:
+        return None
+    review = ctx.rules.common.review
+    if rule.type != "doc_number":  # a registration number: "Số: 75A8478825"
+        cand = Candidate(line.text[m.end():], line.words_in(m.end(), len(line.text)), 1.0, "number_line")
+        return finish_candidate(ctx, name, rule, cand)
+    got = doc_number_from_line(line, m.end(), known_symbols(ctx.rules), review.handwriting_max_conf,
+                               review.handwriting_height_ratio)
+    if got is None:
+        return None
+    value, words, certainty, flags, notes = got
+    if value is None:
+        return FieldResult(name, "", 0.0, "number_line", notes, flags | {"missing"})
+    cand = Candidate(value, words, certainty, "number_line", flags, notes)
+    conf = round(certainty * ocr_factor(cand), 3)
+    if flags & {"handwritten", "stamped"}:
+        conf = min(conf, 0.4)
+    digits = [w for w in words if any(c.isdigit() for c in w.text)]
+    return FieldResult(name, value, conf, "number_line", notes, flags, words=digits)
+
+
+def _date(ctx: Context, name: str, line: Line) -> FieldResult | None:
+    review = ctx.rules.common.review
+    got = date_from_line(line, review.handwriting_max_conf, review.handwriting_height_ratio)
+    if got is None:
+        return None
+    value, words, certainty, flags, notes = got
+    if value is None:
+        return FieldResult(name, "", 0.0, "date_line", notes, flags | {"missing"})
+    cand = Candidate(value, words, certainty, "date_line", flags, notes)
+    conf = round(certainty * ocr_factor(cand), 3)
+    if flags & {"handwritten", "stamped"}:
+        conf = min(conf, 0.4)
+    return FieldResult(name, value, conf, "date_line", notes, flags)
+
+
+# ---------------------------------------------------------------------------------------------- decision
+
+
+def fix_symbol(results: dict[str, FieldResult], ctx: Context) -> None:
+    """'108/TTTr-TCKH' on a document whose title says TỜ TRÌNH: the type symbol is 'TTr', one OCR slip away."""
+    res = results.get("doc_number")
+    rule = ctx.rules.types.get(ctx.cls.doc_type)
+    if res is None or rule is None or not rule.symbols or "/" not in res.value or ctx.cls.title_score < 90:
+        return
+    number, symbol = res.value.split("/", 1)
+    groups = symbol.split("-")
+    if groups[0] in rule.symbols:
+        return
+    for s in rule.symbols:
+        if Levenshtein.distance(groups[0].casefold(), s.casefold()) <= 1:
+            res.value = f"{number}/{'-'.join([s, *groups[1:]])}"
+            res.flags.add("repaired")
+            res.confidence = round(min(res.confidence, 0.85), 3)
+            return
+
+
+def agency_code(issuer: str) -> str:
+    """Initials of the agency part of an issuer: 'Phòng Văn hóa và Thông tin huyện X' → 'VHTT'."""
+    head = split_unit(issuer)[0]
+    words = [w for w in re.split(r"[\s\-–]+", head) if w and fold_key(w) not in ("va", "phong", "so")]
+    return "".join(w[0] for w in words).upper().replace("Ư", "U").replace("Ủ", "U")
+
+
+def confirm_doc_number(results: dict[str, FieldResult], ctx: Context) -> None:
+    """A printed number whose symbol is the type's and whose agency code matches the issuer is trusted.
+
+    Tesseract gives low confidences to tokens like "13/CT-UBND" even when it reads them right; the
+    structure is a better witness: 'CT' is the symbol of a CHỈ THỊ, 'UBND' the initials of its issuer.
+    Digits written by hand (a gap before the slash, taller ink) stay flagged."""
+    res = results.get("doc_number")
+    issuer = results.get("issuer")
+    rule = ctx.rules.types.get(ctx.cls.doc_type)
+    if res is None or not res.value or "/" not in res.value or res.flags & {"handwritten", "stamped", "separate"}:
+        return
+    printed = "".join(w.text for w in res.words).rstrip(".,;:")
+    if printed != res.value or min((w.conf for w in res.words), default=0) < 50:
+        return  # repaired or barely read: the structure does not vouch for the digits
+    groups = res.value.split("/")[-1].split("-")
+    codes = {"UBND", "HĐND"} | ({agency_code(issuer.value)} if issuer and issuer.value else set())
+    typed = rule is not None and (groups[0] in rule.symbols or (not rule.symbols and groups[0] in codes))
+    coded = any(g in codes for g in groups)
+    if typed and coded:
+        res.flags.discard("unclear")
+        res.notes = [n for n in res.notes if n != HANDWRITTEN_NOTE]
+        res.confidence = max(res.confidence, 0.9)
+
+
+@dataclass
+class Decision:
+    fields: dict[str, str] = field(default_factory=dict)
+    confidence: dict[str, float] = field(default_factory=dict)
+    review: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def decide(ctx: Context, results: dict[str, FieldResult]) -> Decision:
+    """Which values to keep, how sure each is, and what a clerk must check."""
+    values = {k: r.value for k, r in results.items() if r.value}
+    by_field: dict[str, list[Issue]] = {}
+    for issue in validate_fields(ctx.cls.doc_type, values):
+        by_field.setdefault(issue.field, []).append(issue)
+    out = Decision(problems=list(ctx.cls.problems))
+    key_fields = set(ctx.rules.key_fields_of(ctx.cls.doc_type))
+    for name, res in results.items():
+        _decide_field(ctx, name, res, by_field.get(name, []), name in key_fields, out)
+    for name in sorted(key_fields - set(out.fields) - set(out.review)):
+        out.problems.append(f"{_label(name)}: không tìm thấy / not found")
+        out.review.append(name)
+    if ctx.cls.problems or ctx.cls.confidence < ctx.rules.common.review.min_key_confidence:
+        out.review.append("doc_type")
+    return out
+
+
+def _label(name: str) -> str:
+    return f"{FIELD_NAMES_VI.get(name, name)} ({name})"
+
+
+def _decide_field(ctx: Context, name: str, res: FieldResult, issues: list[Issue], key: bool, out: Decision) -> None:
+    review = ctx.rules.common.review
+    label = _label(name)
+    errors = [i for i in issues if i.severity == "error"]
+    out.problems += [i.text for i in issues]
+    if "missing" in res.flags:
+        out.problems += [f"{label}: {n}" for n in res.notes]
+        out.review.append(name)
+        return
+    if not res.value:
+        return
+    if errors and "repaired" in res.flags:
+        # an OCR repair (O→0, l→1) is only kept when the repaired value then passes its checks
+        out.problems.append(f"{label}: không đọc chắc chắn được, cần nhập tay / could not be read reliably")
+        out.review.append(name)
+        return
+    conf = min(res.confidence, 0.3) if errors else res.confidence
+    out.fields[name] = res.value
+    out.confidence[name] = conf
+    suspicious = bool(res.flags & {"handwritten", "stamped"})
+    flagged = bool(errors) or suspicious
+    rule = ctx.rules.fields_of(ctx.cls.doc_type).get(name)
+    threshold = review.min_key_confidence if key else review.min_field_confidence
+    if rule is not None and rule.type in MULTILINE_TYPES:
+        threshold = max(threshold, review.min_text_confidence)
+    if conf < threshold:
+        flagged = True
+        if not errors and not suspicious:
+            out.problems.append(f"{label}: độ tin cậy thấp ({conf:.0%}), cần kiểm tra / low confidence, please check")
+    if suspicious or (flagged and res.notes):
+        out.problems += [f"{label}: {n}" for n in res.notes]
+    if flagged:
+        out.review.append(name)
+
+
+def _finish(record: Any, ctx: Context, results: dict[str, FieldResult]) -> None:
+    out = decide(ctx, results)
+    record.doc_type = ctx.cls.doc_type
+    record.fields = out.fields
+    record.confidence.fields = out.confidence
+    record.confidence.doc_type = round(ctx.cls.confidence, 3)
+    record.review_fields = sorted(set(out.review))
+    if "dossier_code" in out.fields and isinstance(getattr(record, "archive", None), dict):
+        record.archive.setdefault("dossier_code", out.fields["dossier_code"])
+    record.problems = list(dict.fromkeys([*record.problems, *out.problems]))
+    record.needs_review = bool(record.problems) or bool(record.review_fields)

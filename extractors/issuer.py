@@ -1,0 +1,236 @@
+"""The issuing agency from the left header column: its lowest agency, expanded and qualified.
+
+"ỦY BAN NHÂN DÂN / TỈNH QUẢNG NGÃI" is one agency on two lines; "UBND TỈNH QUẢNG NGÃI / BAN CHỈ ĐẠO 138"
+is a parent and the issuer; "UBND HUYỆN HÒA VANG / PHÒNG TÀI CHÍNH - KẾ HOẠCH" is an office that takes its
+parent's unit ("Phòng Tài chính - Kế hoạch huyện Hòa Vang"). A line that does not open with an agency word
+continues the line above it (a long name wraps in the narrow column).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rapidfuzz import fuzz
+
+from config.doctypes import CommonRules
+from extractors import places
+from extractors.docview import Line
+from extractors.field_rules import Candidate, alnum_key
+from extractors.normalise import (
+    LOWER,
+    UPPER,
+    agency_case,
+    clean_value,
+    expand_abbreviations,
+    split_unit,
+    unit_phrase,
+)
+from extractors.vietnamese import fold_key, is_vietnamese_syllable
+
+
+def _opens_agency(text: str, common: CommonRules) -> bool:
+    key = alnum_key(text)
+    starts = {alnum_key(h) for h in common.agency_heads}
+    starts |= {alnum_key(" ".join(k.split()[:2])) for k in common.known_agencies}
+    starts |= {alnum_key(a) for a in common.abbreviations if not a.endswith(".")}
+    starts |= {"uy ban", "hoi dong"}
+    return any(key == s or key.startswith(s + " ") for s in starts if s)
+
+
+def _expanded(text: str, common: CommonRules) -> str:
+    text = clean_value(text)
+    text = re.sub(r"\s*-\s*", " - ", text).replace(" - - ", " - ")
+    upper = {k: v.upper() for k, v in common.abbreviations.items() if not k.endswith(".")}
+    return expand_abbreviations(text, upper)
+
+
+def issuer_from_lines(lines: list[Line], common: CommonRules, place: str | None = None) -> Candidate | None:
+    if not lines:
+        return None
+    groups: list[list[Line]] = []
+    for ln in lines:
+        text = _expanded(ln.text, common)
+        if groups and not _opens_agency(text, common):
+            groups[-1].append(ln)
+        else:
+            groups.append([ln])
+    if len(groups) > 1 and _lone_word(groups[-1], common):
+        # "PHÒNG TÀI NGUYÊN VÀ MÔI / TRƯỜNG": a wrapped last word that happens to open agencies too
+        groups[-2].extend(groups.pop())
+    own = groups[-1]
+    parent = groups[-2] if len(groups) > 1 else None
+    text = " ".join(_expanded(ln.text, common) for ln in own)
+    words = [w for ln in own for w in ln.words]
+    cand = qualify(text, parent and " ".join(_expanded(ln.text, common) for ln in parent), common, place)
+    if cand is None:
+        return None
+    value, certainty, notes = cand
+    return Candidate(value, words, certainty, "header", notes=notes, lines=own)
+
+
+def _lone_word(group: list[Line], common: CommonRules) -> bool:
+    text = " ".join(_expanded(ln.text, common) for ln in group)
+    return len(text.split()) == 1 and split_unit(text)[1] is None
+
+
+def _nospace(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", fold_key(text))
+
+
+_UNITS_NOSPACE = sorted(((_nospace(u), u) for u in ("thành phố", "thị trấn", "thị xã", "tỉnh", "huyện", "quận",
+                                                    "xã", "phường")), key=lambda x: -len(x[0]))
+
+
+def _unglue(text: str, place: str | None, common: CommonRules) -> str | None:
+    """'ỦY BAN NHÂN DÂN THÀNH PHỐHẠLONG' with the place 'Hạ Long' → 'Ủy ban nhân dân thành phố Hạ Long'.
+
+    OCR drops spaces between capitals; the place of the date line tells where the unit name starts."""
+    if not place:
+        return None
+    s, p = _nospace(text), _nospace(place)
+    if not p or not s.endswith(p):
+        return None
+    pre = s[: -len(p)]
+    for u_ns, unit in _UNITS_NOSPACE:
+        if pre.endswith(u_ns):
+            head_ns = pre[: -len(u_ns)]
+            for known in common.known_agencies:
+                if _nospace(known) == head_ns:
+                    return f"{known} {unit} {place}"
+    return None
+
+
+def qualify(text: str, parent: str | None, common: CommonRules, place: str | None
+            ) -> tuple[str, float, list[str]] | None:
+    """Sentence case with its own unit: from the text, else the parent line, else the place line."""
+    head, unit, name = split_unit(text)
+    certainty, notes = 1.0, []
+    if unit is None:
+        unglued = _unglue(text, place, common)
+        if unglued is not None:
+            head, unit, name = split_unit(unglued)
+            certainty = 0.9
+    qualifies = any(fold_key(head).startswith(fold_key(q)) for q in common.qualify_with_parent_unit)
+    if unit is None and qualifies:
+        p_unit = split_unit(parent)[1:] if parent else (None, "")
+        if p_unit[0] is not None:
+            unit, name = p_unit
+        elif place:
+            # a department (Sở) belongs to a province, an office (Phòng) to a district
+            levels = ("province", "district") if any(fold_key(head).startswith(fold_key(h))
+                                                     for h in common.province_level_heads) else ("district", "province")
+            kind = places.unit_kind(place, levels[0]) or places.unit_kind(place, levels[1])
+            if kind:
+                unit, name = alnum_key(kind), place
+                certainty = 0.7
+                notes.append("đơn vị hành chính của cơ quan suy ra từ địa danh / agency unit taken from the place")
+            else:
+                certainty = 0.5
+                notes.append("cơ quan ban hành thiếu đơn vị hành chính / issuer lacks its administrative unit")
+        else:
+            certainty = 0.5
+            notes.append("cơ quan ban hành thiếu đơn vị hành chính / issuer lacks its administrative unit")
+    cased, c_head = agency_case(head, common.known_agencies, common.agency_heads)
+    if not cased:
+        return None
+    certainty = min(certainty, c_head)
+    if unit is None:
+        return cased, certainty, notes
+    name, known = _known_prefix(name, unit)
+    if not name:
+        return cased, min(certainty, 0.5), notes + ["không đọc được tên đơn vị hành chính / unit name unreadable"]
+    phrase, known2 = unit_phrase(unit, name)
+    if not (known or known2):
+        certainty = min(certainty, 0.8)
+    return f"{cased} {phrase}", certainty, notes
+
+
+def _known_prefix(name: str, unit: str) -> tuple[str, bool]:
+    """The unit name without the debris OCR read after it ("Chợ Mới Sn So 5550142" → "Chợ Mới"), and
+    whether the gazetteer knows it."""
+    words = clean_value(name).split()
+    for n in range(min(len(words), 5), 0, -1):
+        if n == 1 and len(words) > 1:
+            break  # one word of a longer name is too little to recognise it by
+        restored, _ = places.restore(" ".join(words[:n]), unit)
+        if places.is_known(restored):
+            return restored, True
+    keep = []
+    for w in words:
+        if not (is_vietnamese_syllable(w) or w.isdigit()) and keep:
+            break
+        keep.append(w)
+    run = " ".join(keep[:5])
+    restored, _ = places.restore(run, unit)
+    return run, places.is_known(restored)
+
+
+def issuer_from_label(value: str, common: CommonRules) -> tuple[str, float, list[str]] | None:
+    """'Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định' → its first part, the agency."""
+    first = clean_value(value).split(",")[0]
+    return qualify(_expanded(first, common), None, common, None)
+
+
+_MENTION = re.compile(
+    r"\b(ủy ban nhân dân|ubnd|hội đồng nhân dân|hđnd)\s+(thành phố|thị trấn|thị xã|tỉnh|huyện|quận|xã|phường)\s+"
+    r"((?:[" + UPPER + r"0-9][" + LOWER + r"0-9]*\s*){1,4})", re.IGNORECASE)
+
+
+def body_mentions(texts: list[str]) -> Counter[tuple[str, str, str]]:
+    """(agency, unit word, name) of every 'Ủy ban nhân dân xã Kim Lan' the text mentions, counted."""
+    out: Counter[tuple[str, str, str]] = Counter()
+    for text in texts:
+        for m in _MENTION.finditer(text):
+            head = "Ủy ban nhân dân" if fold_key(m.group(1)) in ("uy ban nhan dan", "ubnd") else "Hội đồng nhân dân"
+            name = " ".join(w for w in m.group(3).split() if w[:1].isupper() or w.isdigit())
+            name = " ".join(w[:1] + w[1:].lower() for w in name.split())  # "TỈNH QUẢNG NGÃI" in capitals
+            words = name.split()
+            if not words:
+                continue
+            # a name is at most what the gazetteer knows, else its first four words
+            for n in range(len(words), 0, -1):
+                if places.is_known(" ".join(words[:n])):
+                    name = " ".join(words[:n])
+                    break
+            out[(head, m.group(2).lower(), name)] += 1
+    return out
+
+
+def confirm_issuer(value: str, certainty: float, texts: list[str], place: str | None
+                   ) -> tuple[str, float, bool]:
+    """Check a people's committee or council issuer against the body and the place line.
+
+    The body names the issuer again ("Ủy ban nhân dân xã Kim Lan ban hành ..."); the header line is often
+    the most damaged print of the page (bold capitals under a rule). When the header's unit is unknown or
+    garbled and the body agrees on one known unit close to it, or matching the place, that unit is used."""
+    head, unit, name = split_unit(value)
+    if fold_key(head) not in ("uy ban nhan dan", "hoi dong nhan dan"):
+        return value, certainty, False
+    mentions = [(k, n) for k, n in body_mentions(texts).items() if fold_key(k[0]) == fold_key(head)]
+    if not mentions:
+        return value, certainty, False
+    known_now = bool(name) and places.is_known(name)
+    best, best_score = None, 0.0
+    for (h, u, n), count in mentions:
+        if not places.is_known(n):
+            continue
+        score = float(count)
+        if place and fold_key(place) == fold_key(n):
+            score += 2
+        if name:
+            sim = fuzz.ratio(fold_key(name), fold_key(n))
+            if sim < 60:
+                continue
+            score += sim / 50
+        if score > best_score:
+            best, best_score = (h, u, n), score
+    if best is None:
+        return value, certainty, False
+    h, u, n = best
+    candidate = f"{head} {u} {n}"
+    if known_now and fold_key(candidate) == fold_key(value):
+        return value, max(certainty, 0.9), False  # the body confirms the header
+    if known_now and unit is not None:
+        return value, certainty, False
+    return candidate, min(0.85, max(certainty, 0.7)), True

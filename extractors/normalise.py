@@ -1,0 +1,493 @@
+"""Raw strings read from a page → values in the conventions of SCHEMA.md.
+
+Every function takes what OCR gave for one field and returns a `Normalised`: the value (or None when
+nothing usable is there), whether an OCR-typical repair was applied, and notes for the clerk. Repairs
+(O→0, l→1 in digit fields) are only kept by the caller when the repaired value then validates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from extractors import places
+from extractors.vietnamese import fold_key, is_vietnamese_syllable, normalize_text
+
+UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+
+# Letters Tesseract reads for digits in a digit field. Only the unambiguous shapes: a repair must then
+# validate (a date that exists, an ID whose structure holds) before the caller keeps it.
+DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                               "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
+                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7"})
+_TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*]+$")
+_LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)]+")
+_LEADER = re.compile(r"(?:\s*[.…·_]){3,}.*$")  # dotted leaders of filled-in forms, and what follows them
+
+
+@dataclass
+class Normalised:
+    value: str | None
+    repaired: bool = False
+    notes: list[str] = field(default_factory=list)  # problems in "vi / en" form
+    certainty: float = 1.0
+
+
+def clean_value(text: str) -> str:
+    """NFC, one space, no leader dots or edge punctuation."""
+    text = normalize_text(text, keep_newlines=False)
+    text = _LEADER.sub("", text)
+    text = _LEADING_JUNK.sub("", text)
+    return _TRAILING_JUNK.sub("", text).strip()
+
+
+_ARTICLE = re.compile(r"^(\W*(?:Điều|Khoản|Mục))\s+([lLIi|!])(?=\W|$)")
+
+
+def repair_article(text: str, next_texts: list[str] | None = None) -> str:
+    """'Điều L.' → 'Điều 1.' (Tesseract reads 1 as l/I after 'Điều'), kept only when 'Điều 2' follows,
+    so that the repaired numbering then holds."""
+    m = _ARTICLE.match(text)
+    if not m:
+        return text
+    head = m.group(1).strip(" \t.-")
+    if next_texts is not None and not any(re.match(rf"^\W*{head}\s+2\b", t) for t in next_texts):
+        return text
+    return f"{m.group(1)} 1{text[m.end():]}"
+
+
+def repair_digits(text: str) -> tuple[str, bool]:
+    """Digits with the letters OCR confuses for them turned back; (result, whether anything changed)."""
+    fixed = text.translate(DIGIT_REPAIRS)
+    return fixed, fixed != text
+
+
+# ---------------------------------------------------------------------------------------------- dates
+
+_DMY = re.compile(r"(?<!\d)(\S{1,2})\s*[/.\-]\s*(\S{1,2})\s*[/.\-]\s*(\S{4})(?!\d)")
+_WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*\bt\w{0,4}ng\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
+                         r"n\w{0,2}m\W{0,2}\s*(\S{4})", re.IGNORECASE)
+
+
+def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> Normalised:
+    """An ISO date from its three printed parts, repairing OCR letters only if the date then exists."""
+    raw = (day, month, year)
+    repaired = False
+    parts = []
+    for p in raw:
+        p = p.strip(".,;:'\"")
+        if not p.isdigit():
+            p, changed = repair_digits(p)
+            repaired = repaired or changed
+        parts.append(p)
+    if not all(p.isdigit() for p in parts):
+        return Normalised(None, notes=[f"ngày tháng không đọc được: '{' '.join(raw)}' / unreadable date"])
+    d, m, y = (int(p) for p in parts)
+    try:
+        value = dt.date(y, m, d)
+    except ValueError:
+        return Normalised(None, notes=[f"ngày {d}/{m}/{y} không tồn tại / date {d}/{m}/{y} does not exist"])
+    today = today or dt.date.today()
+    if value > today:
+        return Normalised(None, notes=[f"ngày {value.isoformat()} ở tương lai / date in the future"])
+    if value.year < 1900:
+        return Normalised(None, notes=[f"năm {value.year} không hợp lý / implausible year"])
+    return Normalised(value.isoformat(), repaired=repaired, certainty=0.85 if repaired else 1.0)
+
+
+def parse_date(text: str, today: dt.date | None = None) -> Normalised:
+    """'ngày 06 tháng 12 năm 2021', '26/06/2020', '26.06.2020' → '2021-12-06'."""
+    text = normalize_text(text, keep_newlines=False)
+    folded = fold_key(text)
+    m = _WORDS_DATE.search(folded)
+    if m:
+        return make_date(m.group(1), m.group(2), m.group(3), today)
+    m = _DMY.search(text)
+    if m:
+        return make_date(m.group(1), m.group(2), m.group(3), today)
+    m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
+    if m:
+        return make_date(m.group(3), m.group(2), m.group(1), today)
+    return Normalised(None, notes=[f"không thấy ngày trong '{text[:40]}' / no date found"])
+
+
+# ---------------------------------------------------------------------------------------------- identifiers
+
+
+def digits_field(text: str, lengths: tuple[int, ...]) -> Normalised:
+    """The first run of digits (spaces and dots inside tolerated) with one of the allowed lengths."""
+    text = normalize_text(text, keep_newlines=False)
+    for m in re.finditer(r"[0-9OoQDlI|SsBZ][0-9OoQDlI|SsBZ .]{6,18}[0-9OoQDlI|SsBZ]", text):
+        chunk = re.sub(r"[ .]", "", m.group(0))
+        if sum(c.isdigit() for c in chunk) < len(chunk) - 2:
+            continue  # a word, not a number with a few misread digits
+        fixed, changed = repair_digits(chunk)
+        if fixed.isdigit() and len(fixed) in lengths:
+            return Normalised(fixed, repaired=changed, certainty=0.85 if changed else 1.0)
+    digits = re.sub(r"\D", "", text)
+    if digits:
+        return Normalised(None, notes=[f"số '{digits}' có {len(digits)} chữ số, cần {' hoặc '.join(map(str, lengths))}"
+                                       f" / {len(digits)} digits, expected {' or '.join(map(str, lengths))}"])
+    return Normalised(None, notes=["không có chữ số / no digits"])
+
+
+def tax_code_value(text: str) -> Normalised:
+    text = normalize_text(text, keep_newlines=False)
+    m = re.search(r"(?<![\dA-Za-z])([0-9OlI]{10})(?:\s*-\s*([0-9OlI]{3}))?(?![\d])", text)
+    if not m:
+        return Normalised(None, notes=["mã số thuế không đúng dạng / tax code malformed"])
+    main, changed = repair_digits(m.group(1))
+    branch, changed2 = repair_digits(m.group(2) or "")
+    if not main.isdigit() or (branch and not branch.isdigit()):
+        return Normalised(None, notes=["mã số thuế không đúng dạng / tax code malformed"])
+    return Normalised(main + (f"-{branch}" if branch else ""), repaired=changed or changed2)
+
+
+def business_reg_value(text: str) -> Normalised:
+    """Household business registration number: digits with one letter, e.g. 75A8478825."""
+    text = normalize_text(text, keep_newlines=False).replace(" ", "")
+    m = re.search(r"(?<![0-9A-Z])([0-9OlI]{2})([A-Z])([0-9OlI]{6,9})(?![0-9])", text)
+    if not m:
+        return Normalised(None, notes=[f"số đăng ký '{text[:20]}' không đúng dạng / registration number malformed"])
+    head, c1 = repair_digits(m.group(1))
+    tail, c2 = repair_digits(m.group(3))
+    if not (head.isdigit() and tail.isdigit()):
+        return Normalised(None, notes=["số đăng ký không đúng dạng / registration number malformed"])
+    return Normalised(f"{head}{m.group(2)}{tail}", repaired=c1 or c2)
+
+
+def book_number_value(text: str) -> Normalised:
+    """'Quyển số: 01/2021' → '01/2021'."""
+    text = clean_value(text).replace(" ", "")
+    m = re.match(r"([0-9OlI]{1,3})(?:/([0-9OlI]{4}))?", text)
+    if not m:
+        return Normalised(None, notes=[f"quyển số '{text[:15]}' không đọc được / book number unreadable"])
+    num, c1 = repair_digits(m.group(1))
+    year, c2 = repair_digits(m.group(2) or "")
+    if not num.isdigit() or (year and not year.isdigit()):
+        return Normalised(None, notes=["quyển số không đọc được / book number unreadable"])
+    return Normalised(num + (f"/{year}" if year else ""), repaired=c1 or c2)
+
+
+def dossier_code_value(text: str) -> Normalised:
+    """One-stop dossier code <agency code>-<yymmdd>-<sequence>: 000.00.01.H29-240115-0001."""
+    text = normalize_text(text, keep_newlines=False).replace(" ", "")
+    m = re.search(r"(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{6})-(\d{4})", text)
+    if not m:
+        return Normalised(None, notes=["mã hồ sơ không đúng dạng / dossier code malformed"])
+    return Normalised(m.group(0))
+
+
+# ---------------------------------------------------------------------------------------------- document number
+
+_SYMBOL_OK = re.compile(rf"^[{UPPER}{LOWER}0-9&.]+(?:-[{UPPER}{LOWER}0-9&.]+)*$")
+
+
+def canonical_symbol(symbol: str, known: list[str]) -> str:
+    """Symbol groups restored to their known spelling where OCR lost the stroke of Đ (QD → QĐ)."""
+    by_fold = {fold_key(k): k for k in known}
+    groups = []
+    for g in symbol.split("-"):
+        if g in known:
+            groups.append(g)
+            continue
+        k = by_fold.get(fold_key(g))
+        groups.append(k if k is not None and fold_key(k) == fold_key(g) else g)
+    return "-".join(groups)
+
+
+def _split_number(text: str) -> tuple[str, str]:
+    """(number, symbol) of '154/QĐ-UBND', '24/TTr -UBND', '686 /STTT-CNTT&BCVT'; what follows the symbol
+    after a space (debris, the place of a merged date line) is not part of it."""
+    if "/" not in text:
+        first = text.split()[:1]
+        return (re.sub(r"[.,;:_…]+$", "", first[0]) if first else ""), ""
+    slash = text.index("/")
+    number = re.sub(r"\s+", "", text[:slash])
+    tokens = text[slash + 1:].split()
+    if not tokens:
+        return number, ""
+    parts = [tokens[0]]
+    for tok in tokens[1:]:
+        if parts[-1].endswith(("-", "/")) or tok.startswith(("-", "/")):
+            parts.append(tok)
+        else:
+            break
+    return number, "".join(parts)
+
+
+@dataclass
+class DocNumber:
+    value: str | None
+    number: str  # the numeric part as read
+    symbol: str
+    clean_digits: bool
+    repaired: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
+    """What follows 'Số:' → '154/QĐ-UBND', spacing removed; a numeric part that is not digits → None."""
+    text = normalize_text(rest, keep_newlines=False)
+    text = text.replace("Ð", "Đ").replace("ĐĐ", "Đ")
+    text = re.sub(r"^[\s.,;:_…'\"`⁄]+", "", text)
+    number, symbol = _split_number(text)
+    symbol = re.sub(r"-{2,}", "-", symbol)
+    symbol = re.sub(r"[.,;:_…]+$", "", symbol)
+    symbol = re.sub(r"[^0-9A-Za-zĐđ" + UPPER[3:] + LOWER[3:] + r"&./\-]", "", symbol).strip("-./")
+    repaired = False
+    if not number.isdigit():
+        fixed, repaired = repair_digits(number)
+        if fixed.isdigit():
+            number = fixed
+    clean = number.isdigit() and len(number) <= 6
+    notes = []
+    if symbol:
+        parts = symbol.split("/")
+        parts = [canonical_symbol(p, known_symbols) for p in parts]
+        symbol = "/".join(parts)
+        if not all(_SYMBOL_OK.match(p) for p in parts):
+            notes.append(f"ký hiệu '{symbol}' có ký tự lạ / symbol has stray characters")
+    if not clean:
+        return DocNumber(None, number, symbol, False, repaired, notes)
+    value = f"{number}/{symbol}" if symbol else number
+    return DocNumber(value, number, symbol, True, repaired, notes)
+
+
+# ---------------------------------------------------------------------------------------------- names and text
+
+_HONORIFICS = ("ông", "bà", "anh", "chị", "cháu", "em")
+
+
+def title_case_name(text: str, surnames: list[str] | None = None) -> Normalised:
+    """'PHAN QUANG TÙNG' → 'Phan Quang Tùng'; honorifics and trailing clauses dropped.
+
+    A first word that folds to exactly one known surname but is not one ("NGUYÊN" for "NGUYỄN": OCR drops
+    marks on capitals) takes the surname's spelling."""
+    text = clean_value(text)
+    text = re.split(r"[,;:(]", text)[0].strip()
+    words = text.split()
+    while words and words[0].lower() in _HONORIFICS:  # exact: "Châu" is a surname, "cháu" is not
+        words = words[1:]
+    words = [w.strip(".'\"`") for w in words if w.strip(".'\"`")]
+    words = _name_words(words)
+    if not words:
+        return Normalised(None, notes=["không có họ tên / no name"])
+    name = " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    name = normalize_text(name, keep_newlines=False)
+    notes, certainty = [], 1.0
+    repaired = False
+    if surnames:
+        first = name.split()[0]
+        known = {normalize_text(x, keep_newlines=False) for x in surnames}
+        by_fold: dict[str, set[str]] = {}
+        for x in known:
+            by_fold.setdefault(fold_key(x), set()).add(x)
+        options = by_fold.get(fold_key(first), set())
+        if first not in known and len(options) == 1:
+            name = " ".join([next(iter(options)), *name.split()[1:]])
+            repaired, certainty = True, 0.9
+    if not 2 <= len(words) <= 6:
+        certainty = 0.5
+        notes.append(f"họ tên '{name}' có {len(words)} chữ / name has {len(words)} words")
+    bad = [w for w in name.split() if not is_vietnamese_syllable(w)]
+    if bad:
+        certainty = min(certainty, 0.6)
+        notes.append(f"họ tên có chữ lạ: {' '.join(bad)} / unusual syllables in name")
+    return Normalised(name, repaired=repaired, notes=notes, certainty=certainty)
+
+
+def _name_words(words: list[str]) -> list[str]:
+    """The name's own words: up to a hyphen or the first word that is no syllable (debris after it)."""
+    out: list[str] = []
+    for w in words:
+        head, sep, _ = w.partition("-")
+        if head and is_vietnamese_syllable(head):
+            out.append(head)
+        elif len(out) >= 2:
+            break
+        else:
+            out.append(head or w)
+        if sep:
+            break
+    return out
+
+
+def upper_text(text: str) -> Normalised:
+    text = clean_value(text)
+    return Normalised(text or None)
+
+
+def plain_text(text: str) -> Normalised:
+    text = clean_value(text)
+    return Normalised(text or None)
+
+
+def summary_text(text: str) -> Normalised:
+    """The trích yếu as printed; only whitespace and edge debris change."""
+    text = normalize_text(text, keep_newlines=False)
+    text = re.sub(r"^[^\w]+", "", text)
+    text = re.sub(r"[\s_\-–—.,;:]+$", "", text)
+    text = re.sub(r"^(V/v|V/V|v/v)\s*", "V/v ", text)
+    text = re.sub(r"^Về\s*việc\b\s*", "Về việc ", text)  # "Vềviệc": a lost space after a bold word
+    # specks of a seal or rule read as lone symbols ("chống „ thiên tai") or dots ("thành.tích")
+    text = " ".join(t for t in text.split() if re.search(r"[\w\-–/(),.;:%]", t))
+    text = re.sub(rf"(?<=[{LOWER}])\.(?=[{LOWER}])", " ", text)
+    if not text:
+        return Normalised(None)
+    # a word that is no Vietnamese syllable (nor number, nor abbreviation) is an OCR slip somewhere
+    odd = [w for w in (t.strip(".,;:()\"'") for t in text.split())
+           if w and not is_vietnamese_syllable(w) and not _ABBREVIATION.fullmatch(w)]
+    certainty = max(0.4, 1.0 - 0.25 * len(odd))
+    notes = [f"chữ lạ trong trích yếu: {' '.join(odd)} / odd words in the summary"] if odd else []
+    return Normalised(text, certainty=certainty, notes=notes)
+
+
+# numbers, symbols and abbreviations that are fine in a summary: 2269/QĐ-TTg, COVID-19, UBND, MTQG, 02
+_ABBREVIATION = re.compile(r"[0-9A-ZĐ/\-–.,&]+|V/v|[A-ZĐ][A-ZĐa-z]*(?:-?\d+)?|\d+[a-z]?")
+
+
+def sex_value(text: str, values: dict[str, list[str]]) -> Normalised:
+    word = clean_value(text).split()[:1]
+    if not word:
+        return Normalised(None)
+    key = fold_key(word[0])
+    for canon, variants in values.items():
+        if key in {fold_key(v) for v in variants}:
+            return Normalised(canon)
+    return Normalised(None, notes=[f"giới tính '{word[0]}' không rõ / sex unreadable"])
+
+
+def title_upper(text: str, titles: list[str]) -> Normalised:
+    """Signer position as printed, capitals; an OCR line close to a known title takes its spelling."""
+    text = clean_value(text).upper()
+    if not text:
+        return Normalised(None)
+    choices = {fold_key(t): t for t in titles}
+    hit = process.extractOne(fold_key(text), list(choices), scorer=fuzz.ratio)
+    if hit and hit[1] >= 86:
+        canon = choices[hit[0]]
+        return Normalised(canon, repaired=canon != text, certainty=1.0 if hit[1] >= 95 else 0.85)
+    return Normalised(text, certainty=0.6, notes=[f"chức vụ '{text}' lạ / unusual position title"])
+
+
+# ---------------------------------------------------------------------------------------------- places, agencies
+
+_UNIT_WORDS = ["thanh pho", "thi tran", "thi xa", "dac khu", "tinh", "huyen", "quan", "xa", "phuong"]
+_UNIT_SPELLING = {"thanh pho": "thành phố", "thi tran": "thị trấn", "thi xa": "thị xã", "dac khu": "đặc khu",
+                  "tinh": "tỉnh", "huyen": "huyện", "quan": "quận", "xa": "xã", "phuong": "phường"}
+# "xã hội", "quận" in names of bodies: unit words that are not units when followed by these
+_NOT_UNIT_AFTER = {"xa": {"hoi"}}
+
+
+def _words_folded(text: str) -> list[tuple[str, str]]:
+    return [(w, fold_key(w)) for w in text.split()]
+
+
+def split_unit(text: str) -> tuple[str, str | None, str]:
+    """'Ủy ban nhân dân xã Nghĩa Lạc' → ('Ủy ban nhân dân', 'xa', 'Nghĩa Lạc'); no unit → (text, None, '')."""
+    words = _words_folded(text)
+    keys = [k for _, k in words]
+    for i in range(len(words)):
+        for unit in _UNIT_WORDS:
+            n = len(unit.split())
+            if " ".join(keys[i:i + n]) != unit or i + n >= len(words):
+                continue
+            if keys[i + n] in _NOT_UNIT_AFTER.get(unit, set()):
+                continue
+            head = " ".join(w for w, _ in words[:i])
+            name = " ".join(w for w, _ in words[i + n:])
+            return head, unit, name
+    return text, None, ""
+
+
+def place_name_case(name: str, unit: str | None) -> tuple[str, bool]:
+    """Title case, the known spelling when OCR lost diacritics; (value, known in the gazetteer)."""
+    name = clean_value(name)
+    titled = " ".join(w[:1].upper() + w[1:].lower() if not w.isdigit() else w for w in name.split())
+    restored, _ = places.restore(titled, unit)
+    return restored, places.is_known(restored)
+
+
+def expand_abbreviations(text: str, table: dict[str, str]) -> str:
+    out = []
+    for w in text.split():
+        key = w.upper()
+        out.append(table.get(key, table.get(key.rstrip("."), w)) if key in table or key.rstrip(".") in table
+                   else w)
+    return " ".join(out)
+
+
+def agency_case(head: str, known: list[str], heads: list[str]) -> tuple[str, float]:
+    """Agency name in sentence case: a known name's spelling, else the first word and the word after a
+    head word ('Phòng', 'Ban') capitalised. Returns (name, certainty)."""
+    head = clean_value(head)
+    if not head:
+        return "", 0.0
+    choices = {fold_key(k): k for k in known}
+    hit = process.extractOne(fold_key(head), list(choices), scorer=fuzz.ratio)
+    if hit and hit[1] >= 90:
+        return choices[hit[0]], 1.0 if hit[1] >= 97 else 0.9
+    words = head.lower().split()
+    out = [w for w in words]
+    out[0] = out[0][:1].upper() + out[0][1:]
+    folded = [fold_key(w) for w in words]
+    for h in sorted(heads, key=lambda s: -len(s.split())):
+        hk = fold_key(h).split()
+        if folded[: len(hk)] == hk and len(words) > len(hk):
+            out[len(hk)] = out[len(hk)][:1].upper() + out[len(hk)][1:]
+            break
+    for i in range(1, len(out)):
+        if folded[i - 1] in {"-", "va"} and i >= 2 and out[i]:
+            out[i] = out[i][:1].upper() + out[i][1:]  # "Tài chính - Kế hoạch", "Tài nguyên và Môi trường"
+    return " ".join(out), 0.75
+
+
+def unit_phrase(unit: str, name: str) -> tuple[str, bool]:
+    spelled, known = place_name_case(name, unit)
+    return f"{_UNIT_SPELLING[unit]} {spelled}", known
+
+
+def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
+    """Address as printed, abbreviations expanded (X. → xã), ended after the province."""
+    text = clean_value(text)
+    for abbr, full in sorted(abbreviations.items(), key=lambda kv: -len(kv[0])):
+        text = re.sub(rf"(?<![\w.]){re.escape(abbr)}\s*(?=[{UPPER}0-9])", full + " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province
+    # the last "tỉnh X" / "thành phố X" naming a province: a city of a province comes before it
+    last = None
+    for m in re.finditer(rf"(?:tỉnh|thành phố)\s+((?:[{UPPER}][{LOWER}]*\s?){{1,4}})", text):
+        if places.is_province(m.group(1).strip()):
+            last = m
+    if last is not None:
+        text = text[: last.start(1)] + last.group(1).strip()
+    text = text.strip(" ,;.")
+    if not text:
+        return Normalised(None)
+    text, repaired = restore_address_names(text)
+    if last is None:
+        # an address that does not end with its province was cut short or misread: a clerk should look
+        return Normalised(text, repaired=repaired, certainty=0.55,
+                          notes=["địa chỉ không kết thúc bằng tỉnh/thành phố / address does not end with a province"])
+    return Normalised(text, repaired=repaired, certainty=0.95 if repaired else 1.0)
+
+
+def restore_address_names(text: str) -> tuple[str, bool]:
+    """'huyện Nghỉ Lộc' → 'huyện Nghi Lộc': unit names OCR misspelt by one mark, from the gazetteer."""
+    parts = [p.strip() for p in text.split(",")]
+    changed = False
+    for i, part in enumerate(parts):
+        head, unit, name = split_unit(part)
+        if unit is None or head or not name:
+            continue
+        restored, did = places.restore(name, unit)
+        if did and places.is_known(restored):
+            unit_word = part[: len(part) - len(name)].rstrip()
+            parts[i] = f"{unit_word} {restored}"
+            changed = True
+    return ", ".join(parts), changed

@@ -1,0 +1,122 @@
+"""Place names with their diacritics, to repair what OCR drops in capitals ("TINH QUANG NGAI").
+
+The names come from the administrative-unit database shipped with `vietnamadminunits` (63-province
+legacy table and the 2025 table). Only the spelling is used: a name is replaced when the OCR text folds
+to exactly one known spelling of that level, so a name that is not in the table passes unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import defaultdict
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from extractors.vietnamese import fold_key, normalize_text
+
+log = logging.getLogger("sohoa.places")
+
+# level of each unit word: the names of that level are searched first
+UNIT_LEVEL = {
+    "tinh": "province", "thanh pho": "any", "huyen": "district", "quan": "district", "thi xa": "district",
+    "xa": "ward", "phuong": "ward", "thi tran": "ward", "dac khu": "ward",
+}
+
+
+def _db_path() -> Path | None:
+    spec = find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "dataset.db"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, dict[str, set[str]]]:
+    """level -> folded key -> spellings."""
+    out: dict[str, dict[str, set[str]]] = {lvl: defaultdict(set) for lvl in ("province", "district", "ward")}
+    path = _db_path()
+    if path is None:
+        log.warning("vietnamadminunits data not found: place names are not repaired")
+        return out
+    queries = {
+        "province": ["SELECT DISTINCT provinceShort FROM admin_units_legacy",
+                     "SELECT DISTINCT provinceShort FROM admin_units"],
+        "district": ["SELECT DISTINCT districtShort FROM admin_units_legacy"],
+        "ward": ["SELECT DISTINCT wardShort FROM admin_units_legacy", "SELECT DISTINCT wardShort FROM admin_units"],
+    }
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        for level, sqls in queries.items():
+            for sql in sqls:
+                for (name,) in conn.execute(sql):
+                    if name:
+                        name = normalize_text(name, keep_newlines=False)
+                        out[level][fold_key(name)].add(name)
+    # old names still printed on older documents
+    out["province"]["thua thien hue"].add("Thừa Thiên Huế")
+    return out
+
+
+def restore(name: str, unit: str | None = None) -> tuple[str, bool]:
+    """The known spelling of `name` (a place name without its unit word), and whether it changed.
+
+    `unit` is the folded unit word before it ("tinh", "xa", ...); without it every level is tried.
+    A name folding to several spellings keeps the one nearest to what was read.
+    """
+    name = normalize_text(name, keep_newlines=False)
+    key = fold_key(name)
+    if not key:
+        return name, False
+    level = UNIT_LEVEL.get(unit or "", "any")
+    levels = ("province", "district", "ward") if level == "any" else (level,)
+    names = _names()
+    plain = name.isascii()  # OCR dropped every mark: any spelling of the same letters is better
+    for lvl in levels:
+        spellings = names[lvl].get(key)
+        if spellings:
+            best = min(sorted(spellings), key=lambda s: Levenshtein.distance(s.casefold(), name.casefold()))
+            if plain or Levenshtein.distance(best.casefold(), name.casefold()) <= 1:
+                return best, best != name
+            return name, False  # "Đặng" is not "Dang": too far to be an OCR slip
+    if level in ("province", "any"):
+        # 63 provinces, far apart: one slip more is still safe ("Quang Ngaài")
+        for k, spellings in names["province"].items():
+            if Levenshtein.distance(k, key) == 1 and len(key) > 6:
+                return sorted(spellings)[0], True
+    return name, False
+
+
+def is_known(name: str) -> bool:
+    key = fold_key(name)
+    return any(key in level for level in _names().values())
+
+
+def is_province(name: str) -> bool:
+    return fold_key(name) in _names()["province"]
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict[str, set[str]]:
+    """folded district or province name -> unit words it is known with ("huyện", "thành phố")."""
+    out: dict[str, set[str]] = defaultdict(set)
+    path = _db_path()
+    if path is None:
+        return out
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        for kind, name in conn.execute("SELECT DISTINCT districtType, districtShort FROM admin_units_legacy"):
+            if kind and name:
+                out["district:" + fold_key(name)].add(kind.lower())
+        for full, name in conn.execute("SELECT DISTINCT province, provinceShort FROM admin_units_legacy"):
+            if full and name:
+                out["province:" + fold_key(name)].add("thành phố" if full.startswith("Thành phố") else "tỉnh")
+    return out
+
+
+def unit_kind(name: str, level: str) -> str | None:
+    """The unit word of a district or province name when the table knows only one ("Diễn Châu" → "huyện")."""
+    kinds = _kinds().get(f"{level}:{fold_key(name)}", set())
+    return next(iter(kinds)) if len(kinds) == 1 else None
