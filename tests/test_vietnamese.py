@@ -67,3 +67,15 @@ def test_real_syllables_are_recognised(word: str) -> None:
 @pytest.mark.parametrize("word", ["QuyÕt", "®Þnh", "Quyeát", "ñònh", "Qu¸n", "xyz", "UBND", "hoàaa"])
 def test_legacy_encoded_or_foreign_tokens_are_not_syllables(word: str) -> None:
     assert not is_vietnamese_syllable(word)
+
+
+def test_ocr_noise_filter_drops_scribbles_but_keeps_numbers():
+    from extractors.layout import Word
+    from extractors.ocr import is_noise
+
+    def noisy(text: str, conf: float) -> bool:
+        return is_noise(Word(text, 0, 0, 10, 10, conf))
+
+    assert noisy("Nc", 20) and noisy("~*xx>*", 24) and noisy("¿", 60) and noisy("t.ch,", 0)
+    assert not noisy("89", 37) and not noisy("/QĐ-UBND", 25) and not noisy("-", 93) and not noisy("Bùi", 31)
+    assert not noisy("UBND", 30) and not noisy("Thanh", 44)
