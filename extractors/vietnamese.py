@@ -18,8 +18,12 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\u00ad]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+# OCR and old fonts write the Icelandic eth (Ð U+00D0, ð U+00F0) for Vietnamese đ: never meant in Vietnamese
+_CONFUSABLES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"})
+
+
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", text).translate(_CONFUSABLES)
 
 
 def _split_letters(word: str) -> list[tuple[str, str, str]] | None:
@@ -111,7 +115,7 @@ def fold(text: str) -> str:
     """Diacritics removed (đ→d, Đ→D included), case kept: 'Đặng Thị Hòa' → 'Dang Thi Hoa'."""
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", stripped.translate(_CONFUSABLES).replace("đ", "d").replace("Đ", "D"))
 
 
 def fold_key(text: str) -> str:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 
-_ID = re.compile(r"(?<!\d)(\d{3})\d{3,7}(\d{2})(?!\d)")
+from store.privacy import mask_id
+
 _STD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
-
-
-def mask_ids(text: str) -> str:
-    """'036220614006' -> '036*******06': 9- and 12-digit identifiers never reach a log unmasked."""
-    return _ID.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 5) + m.group(2), text)
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -23,7 +18,7 @@ class KeyValueFormatter(logging.Formatter):
         parts += [f"{k}={v!r}" if isinstance(v, str) and " " in v else f"{k}={v}" for k, v in extras.items()]
         if record.exc_info:
             parts.append("exc=" + repr(self.formatException(record.exc_info)))
-        return mask_ids(" ".join(parts))
+        return mask_id(" ".join(parts))
 
 
 def setup_logging(verbose: bool = False) -> None:

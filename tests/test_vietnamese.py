@@ -79,3 +79,8 @@ def test_ocr_noise_filter_drops_scribbles_but_keeps_numbers():
     assert noisy("Nc", 20) and noisy("~*xx>*", 24) and noisy("¿", 60) and noisy("t.ch,", 0)
     assert not noisy("89", 37) and not noisy("/QĐ-UBND", 25) and not noisy("-", 93) and not noisy("Bùi", 31)
     assert not noisy("UBND", 30) and not noisy("Thanh", 44)
+
+
+def test_eth_is_read_as_d_bar():
+    assert normalize_text("QÐ-UBND") == "QĐ-UBND"
+    assert fold("Ðặng ðường") == "Dang duong"
