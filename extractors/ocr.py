@@ -52,7 +52,7 @@ def is_noise(word: Word) -> bool:
     core = "".join(c for c in word.text if c.isalnum())
     if any(c.isdigit() or c in "/-" for c in word.text) or (core.isupper() and len(core) >= 3):
         return False  # numbers, dates and symbols (even handwritten, low-confidence) go on to be validated
-    return alnum < 3 or not is_vietnamese_syllable(core)
+    return len(core) < 2 or not is_vietnamese_syllable(core)
 
 
 def ocr_words(gray: np.ndarray, settings: Settings, dpi: int | None = None) -> list[Word]:
