@@ -142,7 +142,22 @@ def find_date_line(page: Page, above_y: float | None) -> Line | None:
             break
         if _DATE_RE.search(ln.folded) and (best is None or ln.rel_cx > best.rel_cx):
             best = ln
-    return best
+    if best is None:
+        # no "tháng ... năm": the month may be handwritten too; the place's ", ngày" still marks the line
+        best = next((ln for ln in page.lines if ln.y0 <= limit and ln.rel_cx > 0.45
+                     and re.search(r",\s*ng[a-z]{0,3}\b", ln.folded)), None)
+    return _whole_row(page, best) if best is not None else None
+
+
+def _whole_row(page: Page, line: Line) -> Line:
+    """'Quảng Ngãi, ngày 2#' | 'thángØ năm 2021': blanks left for the handwritten day and month split the
+    place-and-date line into pieces; the pieces of its row in the right column are joined again."""
+    parts = [ln for ln in page.lines if abs(ln.cy - line.cy) < 0.6 * max(ln.height, line.height)
+             and ln.x0 >= 0.4 * page.width and (ln is line or ln.x1 <= line.x0 + 5 or ln.x0 >= line.x1 - 5)]
+    if len(parts) <= 1:
+        return line
+    parts.sort(key=lambda ln: ln.x0)
+    return Line(line.page, [w for ln in parts for w in ln.words], line.page_width, line.page_height, row=line.row)
 
 
 def find_agency_lines(page: Page, motto: Line | None, number: Line | None, title: Line | None) -> list[Line]:
@@ -567,14 +582,19 @@ def summary_after_title(page: Page, title_lines: list[Line], common: CommonRules
     prev = last
     centre = page.width / 2
     skipped = 0.0
+    # the widest lines of the page are body text; a summary's later lines are narrower, centred
+    body_width = max((ln.x1 - ln.x0 for ln in page.lines if not is_junk(ln)), default=page.width)
     for ln in lines:
         h = max(min(prev.height, ln.height), 1.0)
         if is_debris(ln, 0.8 * ref_h) or (out and ln.x1 < 0.35 * page.width):
-            skipped += ln.y1 - ln.y0
+            # debris under the summary (a seal, a rule) pushes the next line down; a stamp in the margin
+            # beside it does not
+            if min(ln.x1, prev.x1) > max(ln.x0, prev.x0):
+                skipped = max(skipped, ln.y1 - prev.y1)
             if skipped > 4 * ref_h:
                 break
             continue
-        gap = ln.y0 - prev.y1 - skipped
+        gap = ln.y0 - prev.y1 - max(skipped, 0.0)
         if out and gap > 1.05 * h:
             break
         if not out and gap > 3.0 * h:
@@ -582,6 +602,8 @@ def summary_after_title(page: Page, title_lines: list[Line], common: CommonRules
         if _starts_with_any(ln.text, common.body_starts) and not _starts_with_any(ln.text, common.vv_prefixes):
             break
         if ln.is_upper() and len(alnum_key(ln.text)) > 6:
+            break
+        if out and ln.x1 - ln.x0 > 0.92 * body_width:
             break
         if abs(ln.cx - centre) > 0.12 * page.width and not (not out and _about_start(ln.text) > 0):
             if out:

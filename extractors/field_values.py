@@ -7,9 +7,12 @@ is (`Normalised.certainty`), so the caller can score and flag the value.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from config.doctypes import Rules
+from extractors.docview import Line
 from extractors.issuer import issuer_from_label
+from extractors.layout import Word
 from extractors.normalise import (
     Normalised,
     book_number_value,
@@ -31,6 +34,21 @@ from extractors.normalise import (
     upper_text,
 )
 from extractors.vietnamese import fold_key, normalize_text
+
+
+@dataclass
+class FieldResult:
+    """One field as read: its value, how sure, where it came from, and what to tell the clerk."""
+
+    name: str
+    value: str
+    confidence: float
+    source: str
+    notes: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    lines: list[Line] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+
 
 
 def normalise(rules: Rules, kind: str, raw: str) -> Normalised:
@@ -82,9 +100,18 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     if norm.value is None:
         return norm
     key = fold_key(norm.value)
-    if not any(key.endswith(fold_key(v)) for v in values):
+    endings = [v for v in values if key.endswith(fold_key(v))]
+    if not endings:
         norm.certainty = 0.55
         norm.notes.append("tình trạng hôn nhân không rõ / marital status unclear")
+        return norm
+    ending = max(endings, key=len)
+    tail = norm.value[len(norm.value) - len(ending):]
+    if tail != ending and tail.lower() != ending:
+        # "chưa đặng ký kết hôn": the printed phrase is fixed, only its marks were misread
+        norm.value = norm.value[: len(norm.value) - len(ending)] + (
+            ending[:1].upper() + ending[1:] if tail[:1].isupper() else ending)
+        norm.repaired, norm.certainty = True, 0.9
     return norm
 
 

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
 from config.doctypes import FieldRule, Rules, get_rules
 from config.settings import Settings
 from extractors.classify import Classification, classify
 from extractors.consensus import Corpus, vote_marks
+from extractors.crosscheck import check_across
 from extractors.docview import DocView, Line
 from extractors.field_rules import (
     Candidate,
@@ -35,31 +34,17 @@ from extractors.field_rules import (
     summary_after_title,
     summary_vv,
 )
-from extractors.field_values import known_symbols, normalise
-from extractors.handwriting import HANDWRITTEN_NOTE, date_from_line, date_parts, doc_number_from_line
+from extractors.field_values import FieldResult, known_symbols, normalise
+from extractors.handwriting import date_from_line, date_parts, doc_number_from_line
 from extractors.issuer import confirm_issuer, issuer_from_lines
-from extractors.layout import Word
-from extractors.normalise import Normalised, split_unit
+from extractors.normalise import Normalised
 from extractors.signature import Signature, find_signature
-from extractors.vietnamese import fold_key
 from schemas.fields import validate_fields
 from schemas.validate import FIELD_NAMES_VI, Issue
 
 log = logging.getLogger("sohoa.fields")
 
 MULTILINE_TYPES = {"address", "marital_status", "text", "upper_text", "summary"}
-
-
-@dataclass
-class FieldResult:
-    name: str
-    value: str
-    confidence: float
-    source: str
-    notes: list[str] = field(default_factory=list)
-    flags: set[str] = field(default_factory=set)
-    lines: list[Line] = field(default_factory=list)
-    words: list[Word] = field(default_factory=list)
 
 
 @dataclass
@@ -87,21 +72,8 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
     labels = LabelIndex(_labels_of(rules, cls.doc_type))
     ctx = Context(view, rules, cls, header, LabelledSearch(view, labels))
     results = extract_fields(ctx)
-    fix_symbol(results, ctx)
-    confirm_doc_number(results, ctx)
-    scale_by_page_quality(results, record.confidence.ocr, ctx.rules)
+    check_across(results, rules, cls, record.confidence.ocr)
     _finish(record, ctx, results)
-
-
-def scale_by_page_quality(results: dict[str, FieldResult], ocr: float, rules: Rules) -> None:
-    """On a poor scan Tesseract is sure of words it misread: below a good page's confidence, every value
-    loses confidence steeply, so that more of them reach a clerk."""
-    good = rules.common.review.good_page_confidence
-    if not ocr or ocr >= good:
-        return
-    factor = (ocr / good) ** 3
-    for res in results.values():
-        res.confidence = round(res.confidence * factor, 3)
 
 
 def _labels_of(rules: Rules, doc_type: str) -> list[str]:
@@ -223,10 +195,12 @@ def builtin(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
         if h.date is None:
             return None
         parts = date_parts(h.date)
-        if parts is None or parts.ng_start < 2:
+        m = re.search(r",\s*ng[a-z]{0,3}\b", h.date.folded)
+        start = parts.ng_start if parts is not None else (m.start() + 1 if m else 0)
+        if start < 2:
             return None
-        raw = h.date.text[: parts.ng_start]
-        cand = Candidate(raw, h.date.words_in(0, parts.ng_start - 1), 1.0, "place_line")
+        raw = h.date.text[:start]
+        cand = Candidate(raw, h.date.words_in(0, start - 1), 1.0, "place_line")
         return finish_candidate(ctx, name, rule, cand)
     if src == "header_issuer":
         place = _place_text(ctx)
@@ -316,55 +290,6 @@ def _date(ctx: Context, name: str, line: Line) -> FieldResult | None:
 
 
 # ---------------------------------------------------------------------------------------------- decision
-
-
-def fix_symbol(results: dict[str, FieldResult], ctx: Context) -> None:
-    """'108/TTTr-TCKH' on a document whose title says TỜ TRÌNH: the type symbol is 'TTr', one OCR slip away."""
-    res = results.get("doc_number")
-    rule = ctx.rules.types.get(ctx.cls.doc_type)
-    if res is None or rule is None or not rule.symbols or "/" not in res.value or ctx.cls.title_score < 90:
-        return
-    number, symbol = res.value.split("/", 1)
-    groups = symbol.split("-")
-    if groups[0] in rule.symbols:
-        return
-    for s in rule.symbols:
-        if Levenshtein.distance(groups[0].casefold(), s.casefold()) <= 1:
-            res.value = f"{number}/{'-'.join([s, *groups[1:]])}"
-            res.flags.add("repaired")
-            res.confidence = round(min(res.confidence, 0.85), 3)
-            return
-
-
-def agency_code(issuer: str) -> str:
-    """Initials of the agency part of an issuer: 'Phòng Văn hóa và Thông tin huyện X' → 'VHTT'."""
-    head = split_unit(issuer)[0]
-    words = [w for w in re.split(r"[\s\-–]+", head) if w and fold_key(w) not in ("va", "phong", "so")]
-    return "".join(w[0] for w in words).upper().replace("Ư", "U").replace("Ủ", "U")
-
-
-def confirm_doc_number(results: dict[str, FieldResult], ctx: Context) -> None:
-    """A printed number whose symbol is the type's and whose agency code matches the issuer is trusted.
-
-    Tesseract gives low confidences to tokens like "13/CT-UBND" even when it reads them right; the
-    structure is a better witness: 'CT' is the symbol of a CHỈ THỊ, 'UBND' the initials of its issuer.
-    Digits written by hand (a gap before the slash, taller ink) stay flagged."""
-    res = results.get("doc_number")
-    issuer = results.get("issuer")
-    rule = ctx.rules.types.get(ctx.cls.doc_type)
-    if res is None or not res.value or "/" not in res.value or res.flags & {"handwritten", "stamped", "separate"}:
-        return
-    printed = "".join(w.text for w in res.words).rstrip(".,;:")
-    if printed != res.value or min((w.conf for w in res.words), default=0) < 50:
-        return  # repaired or barely read: the structure does not vouch for the digits
-    groups = res.value.split("/")[-1].split("-")
-    codes = {"UBND", "HĐND"} | ({agency_code(issuer.value)} if issuer and issuer.value else set())
-    typed = rule is not None and (groups[0] in rule.symbols or (not rule.symbols and groups[0] in codes))
-    coded = any(g in codes for g in groups)
-    if typed and coded:
-        res.flags.discard("unclear")
-        res.notes = [n for n in res.notes if n != HANDWRITTEN_NOTE]
-        res.confidence = max(res.confidence, 0.9)
 
 
 @dataclass

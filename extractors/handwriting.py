@@ -93,9 +93,11 @@ def doc_number_from_line(line: Line, start: int, known_symbols: list[str], max_c
 
 
 # "ngày 06 tháng 12 năm 2021" as OCR reads it: "ngày0?", "ngàW/†", "ngày4†tháng", "tông" for "tháng"
-_DATE_PARTS = re.compile(
-    r"(?P<ng>\bng[a-z]{0,3})(?P<day>.{0,7}?)\s*(?P<th>\bt\w{0,4}ng|th\w{0,3}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
-    r"\s*[,.]?\s*(?P<nam>n\w{0,2}m)\W{0,2}\s*(?P<year>[0-9OoIlSZ]{4})")
+_DATE_TAIL = (r"(?P<day>.{0,7}?)\s*(?P<th>\bt\w{0,4}ng|th\w{0,3}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
+              r"\s*[,.]?\s*(?P<nam>n\w{0,2}m)\W{0,2}\s*(?P<year>[0-9OoIlSZ]{4})")
+# after the place's comma first: with the day left blank, "Quảng Ngãi, ngày tháng" must not read "Ngãi" as "ngày"
+_DATE_PARTS_AFTER_COMMA = re.compile(r",\s*(?P<ng>ng[a-z]{0,3})" + _DATE_TAIL)
+_DATE_PARTS = re.compile(r"(?P<ng>\bng(?!ai\b)[a-z]{0,3})" + _DATE_TAIL)
 
 
 @dataclass
@@ -107,7 +109,7 @@ class DateParts:
 
 
 def date_parts(line: Line) -> DateParts | None:
-    m = _DATE_PARTS.search(line.folded)
+    m = _DATE_PARTS_AFTER_COMMA.search(line.folded) or _DATE_PARTS.search(line.folded)
     if not m:
         return None
     return DateParts(m.start("ng"), m.span("day"), m.span("month"), m.span("year"))
@@ -117,6 +119,11 @@ def date_from_line(line: Line, max_conf: float, height_ratio: float
                    ) -> tuple[str | None, list[Word], float, set[str], list[str]] | None:
     parts = date_parts(line)
     if parts is None:
+        m = re.search(r"\bn\w{0,2}m\W{0,2}\s*([0-9]{4})", line.folded)
+        if m and re.search(r",\s*ng[a-z]{0,3}\b", line.folded):
+            return Reading(None, line.words, 0.0, {"missing", "handwritten"},
+                           [f"ngày và tháng ký không đọc được, năm {m.group(1)}: có thể viết tay, cần nhập tay"
+                            f" / day and month unreadable, year {m.group(1)}: probably handwritten"]).astuple()
         return None
     text = line.text
     day = text[parts.day[0]: parts.day[1]].strip(" .,:;'\"`-_")

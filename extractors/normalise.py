@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 from extractors import places
-from extractors.vietnamese import fold_key, is_vietnamese_syllable, normalize_text
+from extractors.vietnamese import TONE_MARKS, fold_key, is_vietnamese_syllable, normalize_text
 
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
@@ -58,6 +59,11 @@ def repair_article(text: str, next_texts: list[str] | None = None) -> str:
     if next_texts is not None and not any(re.match(rf"^\W*{head}\s+2\b", t) for t in next_texts):
         return text
     return f"{m.group(1)} 1{text[m.end():]}"
+
+
+def tone_count(word: str) -> int:
+    """Tone marks in a word: a syllable has at most one ("cửờng" is an OCR slip for "cường")."""
+    return sum(ch in TONE_MARKS for ch in unicodedata.normalize("NFD", word))
 
 
 def repair_digits(text: str) -> tuple[str, bool]:
@@ -170,7 +176,12 @@ def book_number_value(text: str) -> Normalised:
     year, c2 = repair_digits(m.group(2) or "")
     if not num.isdigit() or (year and not year.isdigit()):
         return Normalised(None, notes=["quyển số không đọc được / book number unreadable"])
-    return Normalised(num + (f"/{year}" if year else ""), repaired=c1 or c2)
+    value = num + (f"/{year}" if year else "")
+    if int(num) > 20:
+        # a commune opens a few books a year: a large book number is more likely a misread digit
+        return Normalised(value, repaired=c1 or c2, certainty=0.6,
+                          notes=[f"quyển số {num} lớn bất thường / unusually high book number"])
+    return Normalised(value, repaired=c1 or c2)
 
 
 def dossier_code_value(text: str) -> Normalised:
@@ -294,7 +305,7 @@ def title_case_name(text: str, surnames: list[str] | None = None) -> Normalised:
     if not 2 <= len(words) <= 6:
         certainty = 0.5
         notes.append(f"họ tên '{name}' có {len(words)} chữ / name has {len(words)} words")
-    bad = [w for w in name.split() if not is_vietnamese_syllable(w)]
+    bad = [w for w in name.split() if not is_vietnamese_syllable(w) or tone_count(w) > 1]
     if bad:
         certainty = min(certainty, 0.6)
         notes.append(f"họ tên có chữ lạ: {' '.join(bad)} / unusual syllables in name")
@@ -318,7 +329,11 @@ def _name_words(words: list[str]) -> list[str]:
 
 
 def upper_text(text: str) -> Normalised:
+    """A name printed in capitals (a business); a lone character after it is debris of the leader."""
     text = clean_value(text)
+    words = text.split()
+    if len(words) > 2 and len(words[-1]) == 1 and not words[-1].isalpha():
+        return Normalised(" ".join(words[:-1]), certainty=0.7, notes=["bỏ ký tự lạ ở cuối / stray character dropped"])
     return Normalised(text or None)
 
 
@@ -341,14 +356,15 @@ def summary_text(text: str) -> Normalised:
         return Normalised(None)
     # a word that is no Vietnamese syllable (nor number, nor abbreviation) is an OCR slip somewhere
     odd = [w for w in (t.strip(".,;:()\"'") for t in text.split())
-           if w and not is_vietnamese_syllable(w) and not _ABBREVIATION.fullmatch(w)]
-    certainty = max(0.4, 1.0 - 0.25 * len(odd))
+           if w and (not is_vietnamese_syllable(w) or tone_count(w) > 1) and not _ABBREVIATION.fullmatch(w)]
+    certainty = max(0.4, 1.0 - 0.3 * len(odd))
     notes = [f"chữ lạ trong trích yếu: {' '.join(odd)} / odd words in the summary"] if odd else []
     return Normalised(text, certainty=certainty, notes=notes)
 
 
 # numbers, symbols and abbreviations that are fine in a summary: 2269/QĐ-TTg, COVID-19, UBND, MTQG, 02
-_ABBREVIATION = re.compile(r"[0-9A-ZĐ/\-–.,&]+|V/v|[A-ZĐ][A-ZĐa-z]*(?:-?\d+)?|\d+[a-z]?")
+_ABBREVIATION = re.compile(r"[0-9A-ZĐ/\-–.,&]+|V/v|[A-ZĐ][A-ZĐa-z]*(?:-?\d+)?|\d+[a-z]?"
+                           r"|\d+(?:/\d{4})?/[0-9A-Za-zĐđ&.\-]+")
 
 
 def sex_value(text: str, values: dict[str, list[str]]) -> Normalised:

@@ -1,0 +1,81 @@
+"""Document type from the title, the number's symbol and the layout, on synthetic pages of word boxes."""
+
+from __future__ import annotations
+
+from config.doctypes import get_rules
+from extractors.classify import classify
+from tests.test_fields_pages import header, line, view
+
+RULES = get_rules()
+DATE = "Nghĩa Lạc, ngày 06 tháng 12 năm 2021"
+AGENCY = ["ỦY BAN NHÂN DÂN", "XÃ NGHĨA LẠC"]
+BODY = line("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;", 300, 1000)
+
+
+def page(title: str | None, number: str = "Số: 154/QĐ-UBND", extra: list | None = None) -> list:
+    words = header(AGENCY, number, DATE)
+    if title:
+        words += line(title, 1240 - 12 * len(title), 600, h=58)
+        words += line("Về việc hỗ trợ kinh phí sửa chữa nhà ở cho hộ nghèo", 600, 680)
+    return words + (extra or []) + BODY
+
+
+def test_decision_by_its_title() -> None:
+    got = classify(view(page("QUYẾT ĐỊNH")), RULES)
+    assert got.doc_type == "quyet_dinh" and got.confidence >= 0.95 and not got.problems
+
+
+def test_title_damaged_by_ocr_is_still_recognised() -> None:
+    # acute for circumflex-acute and a dropped dot, as Tesseract prints bold capitals
+    got = classify(view(page("QUYÉT ĐINH")), RULES)
+    assert got.doc_type == "quyet_dinh"
+    got = classify(view(page("GIẤY KHAI SlNH", number="Số: 45")), RULES)
+    assert got.doc_type == "giay_khai_sinh"
+
+
+def test_every_administrative_type_of_decree_30() -> None:
+    for title, want in [("CHỈ THỊ", "chi_thi"), ("TỜ TRÌNH", "to_trinh"), ("BÁO CÁO", "bao_cao"),
+                        ("KẾ HOẠCH", "ke_hoach"), ("NGHỊ QUYẾT", "nghi_quyet"), ("THÔNG BÁO", "thong_bao"),
+                        ("NGHỊ ĐỊNH", "nghi_dinh"), ("GIẤY PHÉP XÂY DỰNG", "giay_phep_xay_dung"),
+                        ("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", "giay_chung_nhan_dang_ky_ho_kinh_doanh"),
+                        ("GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", "xac_nhan_tinh_trang_hon_nhan")]:
+        got = classify(view(page(title, number="Số: 12/UBND")), RULES)
+        assert got.doc_type == want, title
+
+
+def test_official_letter_has_no_title_but_v_v_under_the_number() -> None:
+    vv = line("V/v tăng cường công tác phòng,", 300, 560) + line("chống thiên tai", 420, 625)
+    got = classify(view(page(None, number="Số: 123/UBND-VP", extra=vv)), RULES)
+    assert got.doc_type == "cong_van" and got.confidence >= 0.9
+
+
+def test_no_title_and_no_letter_layout_is_khac() -> None:
+    got = classify(view(page(None, number="Số: 123/UBND-VP")), RULES)
+    assert got.doc_type == "khac"
+
+
+def test_badly_read_title_needs_the_symbol_to_agree() -> None:
+    # "THÔNG BÁO" as OCR read it on a hard scan: alone it is not enough, with "/TB-" in the number it is
+    got = classify(view(page("'nIÖNG BẢO", number="Số: 109/UBND")), RULES)
+    assert got.doc_type == "khac" and got.problems
+    got = classify(view(page("'nIÖNG BẢO", number="Số: 109/TB-UBND")), RULES)
+    assert got.doc_type == "thong_bao" and got.confidence >= 0.8
+
+
+def test_title_and_number_symbol_disagreeing_is_never_confident() -> None:
+    got = classify(view(page("CHỈ THỊ", number="Số: 15/QĐ-UBND")), RULES)
+    assert got.confidence <= 0.6 and got.problems
+    assert "QĐ" in got.problems[0]
+
+
+def test_symbol_alone_names_the_type_with_a_low_confidence() -> None:
+    got = classify(view(page(None, number="Số: 15/QĐ-UBND")), RULES)
+    assert got.doc_type == "quyet_dinh" and got.confidence < 0.8 and got.problems
+
+
+def test_a_summary_that_mentions_a_type_is_not_a_title() -> None:
+    # body text "báo cáo kết quả ..." in lower case under a letter's header must not make it a report
+    vv = line("V/v báo cáo kết quả thực hiện", 300, 560)
+    body = line("Đề nghị các cơ quan báo cáo kết quả thực hiện trước ngày 15", 600, 800)
+    got = classify(view(page(None, number="Số: 88/UBND-VX", extra=vv + body)), RULES)
+    assert got.doc_type == "cong_van"

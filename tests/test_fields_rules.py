@@ -1,0 +1,176 @@
+"""Rules as data: the bundled YAML loads, and a site can add a document type or a label without Python."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from config.doctypes import FieldRule, load_rules
+from config.settings import Settings
+from extractors import fields as F
+from extractors.field_rules import LabelIndex, LabelledSearch
+from schemas.record import Record, Source
+from tests.test_fields_pages import FakePage, header, line, view
+
+NEW_TYPE = """
+doc_type: giay_chung_nhan_quyen_su_dung_dat
+name: Giấy chứng nhận quyền sử dụng đất
+titles: ["GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT"]
+fields:
+  subject_name:
+    labels: ["Người sử dụng đất", "Ông/bà"]
+    type: name
+  land_serial:
+    labels: ["Số vào sổ cấp GCN", "Số phát hành"]
+    pattern: "(?P<v>[A-Z]{2} ?\\\\d{6})"
+    type: text
+"""
+
+
+def test_bundled_rules_cover_the_schema_types() -> None:
+    rules = load_rules()
+    for t in ("quyet_dinh", "giay_khai_sinh", "giay_chung_nhan_ket_hon", "xac_nhan_tinh_trang_hon_nhan",
+              "trich_luc_khai_tu", "giay_chung_nhan_dang_ky_ho_kinh_doanh", "giay_phep_xay_dung", "cong_van",
+              "thong_bao", "chi_thi", "to_trinh", "bao_cao", "ke_hoach", "nghi_quyet", "nghi_dinh"):
+        assert t in rules.types, t
+    assert rules.types["quyet_dinh"].symbols == ["QĐ"]
+    # every type inherits the fields of all administrative documents
+    assert {"doc_number", "issue_date", "issuer", "place", "signer_name"} <= set(rules.fields_of("to_trinh"))
+
+
+def test_a_rule_with_an_unknown_type_is_refused_with_the_file_name(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("doc_type: bad\nname: x\nfields:\n  a:\n    labels: [A]\n    type: money\n",
+                                       encoding="utf-8")
+    with pytest.raises(ValueError, match="(?s)bad.yaml.*unknown type 'money'"):
+        load_rules(tmp_path)
+
+
+def _analyse(words: list, rules_dir: Path | None = None) -> Record:
+    rec = Record(id="x", source=Source(path="x.png"), pipeline_version="test")
+    settings = Settings(doctypes_dir=rules_dir)
+    F.analyse(rec, [FakePage(words)], settings)
+    return rec
+
+
+def test_archive_staff_add_a_document_type_as_a_yaml_file(tmp_path: Path) -> None:
+    (tmp_path / "giay_chung_nhan_quyen_su_dung_dat.yaml").write_text(NEW_TYPE, encoding="utf-8")
+    words = (header(["UBND HUYỆN HẢI HẬU"], "Số: 12/GCN", "Hải Hậu, ngày 09 tháng 02 năm 2023")
+             + line("GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", 600, 600, h=58)
+             + line("1. Người sử dụng đất: Ông NGUYỄN VĂN AN", 300, 800)
+             + line("Số phát hành: AB 123456", 300, 880))
+    rec = _analyse(words, tmp_path)
+    assert rec.doc_type == "giay_chung_nhan_quyen_su_dung_dat"
+    assert rec.fields["subject_name"] == "Nguyễn Văn An"
+    assert rec.fields["land_serial"] == "AB 123456"
+    assert rec.fields["issuer"] == "Ủy ban nhân dân huyện Hải Hậu"
+    # without the file the same page is not guessed into another type
+    assert _analyse(words).doc_type == "khac"
+
+
+def test_a_label_variant_is_one_line_of_yaml(tmp_path: Path) -> None:
+    rules = load_rules()
+    page = view(line("Tên khai sinh: TRẦN THỊ HOA", 300, 800))
+    rule = rules.fields_of("giay_khai_sinh")["subject_name"]
+    search = LabelledSearch(page, LabelIndex([*rule.labels, "Tên khai sinh"]))
+    assert search.find(rule, multiline=False) is None
+    extended = FieldRule(**{**rule.model_dump(), "labels": [*rule.labels, "Tên khai sinh"]})
+    cand = search.find(extended, multiline=False)
+    assert cand is not None and cand.raw == "TRẦN THỊ HOA"
+
+
+def test_labels_match_despite_ocr_damage_and_prefer_the_longer_label() -> None:
+    rules = load_rules()
+    labels = F._labels_of(rules, "giay_khai_sinh")
+    page = view(line("Họ, chữ đệm; tên người mẹ ĐÀO THỊ THỦY", 300, 800)  # ';' for ',', colon lost
+                + line("Họ, chữ dệm, tên: NGUYÊN VĂN TÙNG", 300, 700))
+    search = LabelledSearch(page, LabelIndex(labels))
+    fields = rules.fields_of("giay_khai_sinh")
+    assert search.find(fields["subject_name"], False).raw == "NGUYÊN VĂN TÙNG"
+    assert search.find(fields["mother_name"], False).raw == "ĐÀO THỊ THỦY"
+
+
+def test_row_of_several_labels_is_cut_into_values() -> None:
+    rules = load_rules()
+    page = view(line("Giới tính: Nữ Dân tộc: Kinh Quốc tịch: Việt Nam", 300, 700)
+                + line("Ngày, tháng, năm sinh: 11/02/2016", 300, 780))
+    search = LabelledSearch(page, LabelIndex(F._labels_of(rules, "giay_khai_sinh")))
+    fields = rules.fields_of("giay_khai_sinh")
+    assert search.find(fields["subject_sex"], False).raw == "Nữ"
+    # "năm sinh" inside "Ngày, tháng, năm sinh" is not a label of its own
+    assert search.find(fields["subject_dob"], False).raw == "11/02/2016"
+
+
+def test_record_gets_review_and_problems_in_vietnamese_and_english() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"], "Số: 2ƒ /CT-UBND", "Quảng Ngãi, ngày {Ệ tháng 01 năm 2025")
+             + line("CHỈ THỊ", 1150, 600, h=58)
+             + line("Về việc triển khai sử dụng hóa đơn điện tử", 700, 680))
+    for w in words:
+        if w.text in ("2ƒ", "{Ệ"):
+            w.conf = 40
+    rec = _analyse(copy.deepcopy(words))
+    assert rec.doc_type == "chi_thi"
+    assert rec.fields["issuer"] == "Ủy ban nhân dân tỉnh Quảng Ngãi"
+    assert "doc_number" not in rec.fields and "issue_date" not in rec.fields
+    assert rec.needs_review and {"doc_number", "issue_date"} <= set(rec.review_fields)
+    text = " ".join(rec.problems)
+    assert "viết tay" in text and "handwritten" in text and "tháng 01 năm 2025" in text
+
+
+def test_dossier_code_goes_to_fields_and_archive() -> None:
+    words = (header(["UBND XÃ NGHĨA LẠC"], "Số: 45/QĐ-UBND", "Nghĩa Lạc, ngày 06 tháng 12 năm 2021")
+             + line("QUYẾT ĐỊNH", 1150, 600, h=58)
+             + line("Mã hồ sơ: 000.00.01.H29-240115-0001", 300, 900))
+    rec = _analyse(words)
+    assert rec.fields["dossier_code"] == "000.00.01.H29-240115-0001"
+    assert rec.archive["dossier_code"] == "000.00.01.H29-240115-0001"
+
+
+def test_a_repaired_id_that_then_fails_its_checks_is_not_kept() -> None:
+    # "O" read for a digit; the repaired ID says 1900s while the child was born in 2020: not trusted
+    words = (line("GIẤY KHAI SINH", 1000, 500, h=58)
+             + line("Họ, chữ đệm, tên: TRẦN VĂN AN", 300, 700)
+             + line("Ngày, tháng, năm sinh: 26/06/2020", 300, 780)
+             + line("Giới tính: Nam", 300, 860)
+             + line("Số định danh cá nhân: 036O20614006", 300, 940))
+    rec = _analyse(words)
+    assert rec.doc_type == "giay_khai_sinh"
+    assert "subject_id" not in rec.fields and "subject_id" in rec.review_fields
+    words[-1].text = "036220614006"
+    rec = _analyse(words)
+    assert rec.fields["subject_id"] == "036220614006" and "subject_id" not in rec.review_fields
+
+
+def test_place_spelled_like_another_unit_takes_the_issuers_spelling() -> None:
+    # "Văn Giang" is a district of Hưng Yên; the issuer's ward is "Vân Giang" (Ninh Bình)
+    words = (header(["ỦY BAN NHÂN DÂN", "PHƯỜNG VÂN GIANG"], "Số: 12/TB-UBND", "Văn Giang, ngày 06 tháng 12 năm 2021")
+             + line("THÔNG BÁO", 1130, 600, h=58))
+    rec = _analyse(words)
+    assert rec.fields["issuer"] == "Ủy ban nhân dân phường Vân Giang"
+    assert rec.fields["place"] == "Vân Giang"
+
+
+def test_values_of_a_poorly_read_page_lose_confidence() -> None:
+    words = (header(["UBND XÃ NGHĨA LẠC"], "Số: 12/TB-UBND", "Nghĩa Lạc, ngày 06 tháng 12 năm 2021")
+             + line("THÔNG BÁO", 1130, 600, h=58))
+    good = _analyse(words)
+    rec = Record(id="x", source=Source(path="x.png"), pipeline_version="test")
+    rec.confidence.ocr = 0.7
+    F.analyse(rec, [FakePage(words)], Settings())
+    assert rec.fields["issuer"] == good.fields["issuer"]
+    assert rec.confidence.fields["issuer"] < 0.6 * good.confidence.fields["issuer"]
+    assert "issuer" in rec.review_fields
+
+
+def test_date_line_split_by_handwritten_day_and_month_still_gives_the_place() -> None:
+    # 01CT: day and month written by hand, OCR keeps "Quảng Ngãi, ngày 2#" and "năm 2021" apart
+    words = (line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1150, 200) + line("Độc lập - Tự do - Hạnh phúc", 1350, 270)
+             + line("ỦY BAN NHÂN DÂN", 300, 200) + line("TỈNH QUẢNG NGÃI", 300, 270)
+             + line("Số: 2ƒ /CT-UBND", 320, 400)
+             + line("Quảng Ngãi, ngày 2#", 1250, 400) + line("năm 2021", 1960, 400)
+             + line("CHỈ THỊ", 1150, 600, h=58))
+    rec = _analyse(words)
+    assert rec.fields["place"] == "Quảng Ngãi"
+    assert "issue_date" not in rec.fields and "issue_date" in rec.review_fields
+    assert any("năm 2021" in p for p in rec.problems)

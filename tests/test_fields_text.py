@@ -1,0 +1,207 @@
+"""Normalisation of raw OCR text to SCHEMA.md conventions, including OCR-damaged inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.doctypes import get_rules
+from extractors.docview import Line
+from extractors.handwriting import date_from_line, doc_number_from_line
+from extractors.issuer import issuer_from_lines, qualify
+from extractors.normalise import (
+    digits_field,
+    expand_address,
+    parse_date,
+    parse_doc_number,
+    repair_article,
+    summary_text,
+    title_case_name,
+)
+from tests.test_fields_pages import H, W, line
+
+COMMON = get_rules().common
+SYMBOLS = ["QĐ", "CT", "TTr", "UBND"]
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("154/QĐ-UBND", "154/QĐ-UBND"),
+    ("24/TTr -UBND", "24/TTr-UBND"),  # stray space of the real scans
+    ("686 /STTT-CNTT&BCVT", "686/STTT-CNTT&BCVT"),
+    ("57/BC-LĐTBXH Si h2", "57/BC-LĐTBXH"),  # debris after the symbol
+    ("3/NQ- -HĐÐND:", "3/NQ-HĐND"),  # Icelandic Ð read for Đ, a split hyphen
+    ("O7/QĐ-UBND", "07/QĐ-UBND"),  # O for 0 in the digits only
+    ("15/QD-UBND", "15/QĐ-UBND"),  # the stroke of Đ lost
+    ("15/2021/QĐ-UBND", "15/2021/QĐ-UBND"),
+    ("45", "45"),
+])
+def test_doc_number(raw: str, want: str) -> None:
+    assert parse_doc_number(raw, SYMBOLS).value == want
+
+
+@pytest.mark.parametrize("raw", ["2ƒ /CT-UBND", "Đ14/UBND-KTTH", "⁄44_ /CT-UBND"])
+def test_handwritten_junk_number_gives_no_value(raw: str) -> None:
+    parsed = parse_doc_number(raw, SYMBOLS)
+    assert parsed.value is None and not parsed.clean_digits
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Nam Định, ngày 06 tháng 12 năm 2021", "2021-12-06"),
+    ("26/06/2020", "2020-06-26"),
+    ("ngày 3O tháng 4 năm 2021", "2021-04-30"),  # O read for 0, repaired because the date exists
+    ("Hạ Long, ngày: 16 tông 12 năm 2020.", "2020-12-16"),  # "tháng" misread
+    ("14 giờ 30 phút, ngày 05/07/2021", "2021-07-05"),
+])
+def test_dates(raw: str, want: str) -> None:
+    assert parse_date(raw).value == want
+
+
+def test_impossible_and_future_dates_are_not_values() -> None:
+    assert parse_date("ngày 31 tháng 02 năm 2021").value is None
+    assert parse_date("ngày 01 tháng 01 năm 2999").value is None
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("PHAN QUANG TÙNG", "Phan Quang Tùng"),
+    ("NGUYÊN VĂN LONG G2", "Nguyễn Văn Long"),  # marks lost on the capital surname, debris after
+    ("Ông CHÂU VĂN CÔNG HUY, số định danh cá nhân", "Châu Văn Công Huy"),  # Châu is a surname, not cháu
+    ("Lê Thị Kim Thủy- Phê Đạt", "Lê Thị Kim Thủy"),
+    ("Nguyễn Thị Thu Hoà", "Nguyễn Thị Thu Hòa"),  # traditional tone placement
+])
+def test_names(raw: str, want: str) -> None:
+    assert title_case_name(raw, COMMON.surnames).value == want
+
+
+def test_ids_are_digits_only_and_repaired_only_to_a_valid_length() -> None:
+    assert digits_field("Căn cước công dân số 036 220 614 006", (12,)).value == "036220614006"
+    fixed = digits_field("03622O614006", (12,))
+    assert fixed.value == "036220614006" and fixed.repaired
+    assert digits_field("0362206140", (12, 9)).value is None
+
+
+def test_address_expands_abbreviations_and_stops_after_the_province() -> None:
+    got = expand_address("Xóm 2, X. Nghĩa Lạc, H. Nghĩa Hưng, T. Nam Định, là hộ nghèo", COMMON.address_abbreviations)
+    assert got.value == "Xóm 2, xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định"
+    city = expand_address("Phường Cửa Bắc, thành phố Nam Định, tỉnh Nam Định", COMMON.address_abbreviations)
+    assert city.value == "Phường Cửa Bắc, thành phố Nam Định, tỉnh Nam Định"
+
+
+def test_address_names_misread_by_one_mark_are_restored_from_the_gazetteer() -> None:
+    got = expand_address("Thôn 9, thị trấn Quán Hành, huyện Nghỉ Lộc, tỉnh Nghệ An", COMMON.address_abbreviations)
+    assert got.value == "Thôn 9, thị trấn Quán Hành, huyện Nghi Lộc, tỉnh Nghệ An" and got.repaired
+
+
+def test_cut_address_is_kept_with_low_certainty() -> None:
+    got = expand_address("Thôn Trung, xã Xuân Lập, huyện Thọ Xuân, tỉnh", COMMON.address_abbreviations)
+    assert got.certainty < 0.6 and got.notes
+
+
+def test_summary_keeps_the_print_but_not_the_debris() -> None:
+    assert summary_text("Vềviệc triển khai hóa đơn điện tử").value == "Về việc triển khai hóa đơn điện tử"
+    assert summary_text("V/v tăng cường công tác phòng, chống „ thiên tai").value == \
+        "V/v tăng cường công tác phòng, chống thiên tai"
+
+
+def test_article_number_read_as_letter_is_repaired_only_when_the_numbering_holds() -> None:
+    assert repair_article("Điều L. Trợ cấp xã hội", ["Điều 2. Giao Công chức"]) == "Điều 1. Trợ cấp xã hội"
+    assert repair_article("Điều L. Trợ cấp xã hội", ["Nơi nhận:"]) == "Điều L. Trợ cấp xã hội"
+
+
+# ---------------------------------------------------------------------------------------------- issuer
+
+
+def _lines(*texts: str) -> list[Line]:
+    return [Line(0, line(t, 300, 200 + 70 * i), W, H) for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize(("lines", "want"), [
+    (["UBND XÃ YÊN KHÁNH"], "Ủy ban nhân dân xã Yên Khánh"),
+    (["ỦY BAN NHÂN DÂN", "TINH QUANG NGAI"], "Ủy ban nhân dân tỉnh Quảng Ngãi"),  # marks lost in capitals
+    (["UBND TỈNH QUẢNG NGÃI", "BAN CHỈ ĐẠO 138"], "Ban Chỉ đạo 138"),  # the lowest agency, unqualified
+    (["UBND HUYỆN HÒA VANG", "PHÒNG TÀI CHÍNH - KẾ HOẠCH"], "Phòng Tài chính - Kế hoạch huyện Hòa Vang"),
+    (["UBND HUYỆN Ý YÊN", "PHÒNG TÀI NGUYÊN VÀ MÔI", "TRƯỜNG"], "Phòng Tài nguyên và Môi trường huyện Ý Yên"),
+    (["UBND THÀNH PHỐ HÀ NỘI", "ỦY BAN NHÂN DÂN", "PHƯỜNG 10"], "Ủy ban nhân dân phường 10"),
+    (["HỘI ĐỒNG NHÂN DÂN", "XÃ NGHĨA LẠC"], "Hội đồng nhân dân xã Nghĩa Lạc"),
+])
+def test_issuer_from_header_lines(lines: list[str], want: str) -> None:
+    cand = issuer_from_lines(_lines(*lines), COMMON)
+    assert cand is not None and cand.raw == want
+
+
+def test_issuer_glued_by_ocr_is_split_with_the_place_of_the_date_line() -> None:
+    value, certainty, _ = qualify("ỦY BAN NHÂN DÂN THÀNH PHỐHẠLONG", None, COMMON, "Hạ Long")
+    assert value == "Ủy ban nhân dân thành phố Hạ Long" and certainty < 1
+
+
+def test_office_without_a_parent_line_takes_its_unit_from_the_place_but_is_flagged() -> None:
+    value, certainty, notes = qualify("SỞ XÂY DỰNG", None, COMMON, "Nam Định")
+    assert value == "Sở Xây dựng tỉnh Nam Định" and certainty < 0.8 and notes
+
+
+# ---------------------------------------------------------------------------------------------- handwriting
+
+
+def _number_line(*words_args: tuple) -> Line:
+    words = []
+    for args in words_args:
+        words += line(*args[:3], confs=args[3] if len(args) > 3 else None,
+                      heights=args[4] if len(args) > 4 else None)
+    return Line(0, words, W, H)
+
+
+def test_printed_number_is_clean() -> None:
+    ln = _number_line(("Số: 154/QĐ-UBND", 300, 400))
+    value, _, certainty, flags, notes = doc_number_from_line(ln, 3, SYMBOLS, 80, 1.22)
+    assert value == "154/QĐ-UBND" and certainty == 1.0 and not flags & {"handwritten", "unclear"}
+
+
+def test_handwritten_digits_are_kept_but_flagged() -> None:
+    # "Số: 89 /QĐ-UBND" on 89_QD_CT: blue ink digits, taller than the print, OCR confidence 37
+    ln = _number_line(("Số: 89 /QĐ-UBND", 300, 400, {"89": 37}, {"89": 62}))
+    value, _, certainty, flags, notes = doc_number_from_line(ln, 3, SYMBOLS, 80, 1.22)
+    assert value == "89/QĐ-UBND"
+    assert {"handwritten", "unclear"} <= flags and certainty <= 0.4
+    assert "viết tay" in notes[-1] and "handwritten" in notes[-1]
+
+
+def test_handwritten_junk_number_is_left_out_with_a_note() -> None:
+    ln = _number_line(("Số: 2ƒ /CT-UBND", 300, 400, {"2ƒ": 67}))
+    value, _, _, flags, notes = doc_number_from_line(ln, 3, SYMBOLS, 80, 1.22)
+    assert value is None and "missing" in flags and "2ƒ" in notes[0]
+
+
+def test_handwritten_day_is_not_guessed_and_the_clerk_gets_month_and_year() -> None:
+    ln = _number_line(("Quảng Ngãi, ngày {Ệ tháng 01 năm 2025", 1250, 400))
+    value, _, _, flags, notes = date_from_line(ln, 80, 1.22)
+    assert value is None and "missing" in flags
+    assert "tháng 01 năm 2025" in notes[0]
+
+
+def test_day_taller_than_the_printed_month_is_flagged() -> None:
+    ln = _number_line(("Quảng Ngãi, ngày 05 tháng 02 năm 2025", 1250, 400, {"05": 87}, {"05": 62}))
+    value, _, certainty, flags, _ = date_from_line(ln, 80, 1.22)
+    assert value == "2025-02-05" and "handwritten" in flags and certainty <= 0.4
+
+
+def test_book_number_plausibility() -> None:
+    from extractors.normalise import book_number_value
+
+    assert book_number_value("01/2021").value == "01/2021"
+    odd = book_number_value("91/2020")  # 0 read as 9: communes open a few books a year
+    assert odd.value == "91/2020" and odd.certainty < 0.7
+
+
+def test_marital_status_keeps_the_print_and_restores_a_misread_fixed_phrase() -> None:
+    from extractors.field_values import marital_value
+
+    values = COMMON.marital_values
+    assert marital_value("Chưa đăng ký kết hôn với ai", values).value == "Chưa đăng ký kết hôn với ai"
+    fixed = marital_value("Hiện tại chưa đặng ký kết hôn với ai", values)
+    assert fixed.value == "Hiện tại chưa đăng ký kết hôn với ai" and fixed.repaired
+    cut = marital_value("Đã ly hôn theo Bản án số 264/2019/HNGĐ-ST, hiện tại chưa", values)
+    assert cut.certainty < 0.6
+
+
+def test_summary_with_an_impossible_syllable_is_less_certain() -> None:
+    assert summary_text("Về việc tăng cường phòng cháy, chữa cháy").certainty == 1.0
+    assert summary_text("Về việc tăng cửờng phòng cháy, chữa cháy").certainty < 0.75  # two tone marks
+    assert summary_text("V/v góp ý dự thảo Quyết định số 2269/QĐ-TTg về COVID-19").certainty == 1.0
