@@ -109,7 +109,7 @@ def split_segments(line: list[Word], page_width: float) -> list[Segment]:
     for i in range(1, len(line)):
         prev, w = line[i - 1], line[i]
         gap = w.x0 - prev.x1
-        if gap > gap_limit or (gap > 0.8 * h and _starts_motto(line, i)):
+        if gap > gap_limit or (w.x0 > 0.3 * page_width and _starts_motto(line, i)):
             segments.append(Segment([w]))
         else:
             segments[-1].words.append(w)

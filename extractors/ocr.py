@@ -39,14 +39,14 @@ def check_tesseract(cmd: str, lang: str) -> str:
     return exe
 
 
-_PUNCT_OK = {"-", "–", "—", "+", "*", "…", "./.", "/", "(", ")", ";", ":", ",", "."}
+_PUNCT_OK = {"-", "–", "—", "+", "*", "…", "./.", "/", "(", ")", ";", ":", ",", ".", "%", "&", "“", "”", '"'}
 
 
 def is_noise(word: Word) -> bool:
     """OCR of a signature stroke, a seal fragment or a speck, not of printed text."""
     alnum = sum(c.isalnum() for c in word.text)
-    if alnum == 0:
-        return word.conf < 75 and word.text not in _PUNCT_OK
+    if alnum == 0:  # a lone mark ("ˆ", "¬", "'") is a speck read as text; list dashes and "./." are not
+        return word.text not in _PUNCT_OK and (word.conf < 75 or len(word.text) <= 2)
     if word.conf >= 45:
         return False
     core = "".join(c for c in word.text if c.isalnum())
