@@ -50,7 +50,7 @@ def is_noise(word: Word) -> bool:
     if word.conf >= 45:
         return False
     core = "".join(c for c in word.text if c.isalnum())
-    if any(c.isdigit() or c in "/-" for c in word.text) or (core.isupper() and len(core) >= 3):
+    if any(c.isdigit() or c in "/-" for c in word.text) or (core.isupper() and len(core) >= 2):
         return False  # numbers, dates and symbols (even handwritten, low-confidence) go on to be validated
     return len(core) < 2 or not is_vietnamese_syllable(core)
 
