@@ -271,9 +271,9 @@ def _pdf_page(pdf, plumber, i: int, settings: Settings, path: Path) -> Page:
     except Exception:  # noqa: BLE001 - a damaged page is OCR'd from its rendering
         chars, scan, native = [], None, None
     if scan is not None:
-        dpi = min(max(native or settings.ocr_dpi, 100.0), 600.0)
+        dpi = min(max(native or settings.render_dpi, 100.0), 600.0)
         return Page(i, dpi, image=_render(pdf, i, dpi, settings, path), method="ocr", note="scanned page")
-    dpi = float(settings.ocr_dpi)
+    dpi = float(settings.render_dpi)
     image = _render(pdf, i, dpi, settings, path)
     if not chars:
         return Page(i, dpi, image=image, method="ocr", note="no text layer")

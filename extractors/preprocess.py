@@ -133,7 +133,10 @@ def orientation(s: PageState) -> None:
 
     osd_img = _downscale(s.gray, s.dpi, 150)
     try:
-        out = pytesseract.image_to_osd(osd_img, config="--psm 0 -c min_characters_to_try=20", timeout=30)
+        from extractors.ocr import page_file
+
+        with page_file(osd_img) as path:
+            out = pytesseract.image_to_osd(path, config="--psm 0 -c min_characters_to_try=20", timeout=30)
         rot = int(_OSD_ROTATE.search(out).group(1))
         conf = float(_OSD_CONF.search(out).group(1))
     except Exception as exc:  # noqa: BLE001 - too few characters, or OSD data missing
@@ -189,15 +192,20 @@ def deskew(s: PageState) -> None:
 
 
 def rescale(s: PageState) -> None:
-    """Tesseract reads best with body text about 30 px high: bring every page to the OCR resolution."""
+    """Bring low-resolution copies up to the OCR resolution (Tesseract wants ~25 px letters) and very large
+    scans down to it; scans in between keep their native resolution, which reads best."""
     target = s.settings.ocr_dpi
-    if abs(s.dpi - target) / target < 0.1:
+    if s.dpi < 0.9 * target:
+        goal = target
+    elif s.dpi > 400:
+        goal = max(target, 300)
+    else:
         return
-    f = target / s.dpi
+    f = goal / s.dpi
     interp = cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA
     s.gray = cv2.resize(s.gray, None, fx=f, fy=f, interpolation=interp)
     s.scale *= f
-    s.notes.append(f"rescaled {s.dpi:.0f}->{target} dpi")
+    s.notes.append(f"rescaled {s.dpi:.0f}->{goal} dpi")
 
 
 def illumination(s: PageState) -> None:
