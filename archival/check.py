@@ -5,11 +5,11 @@ It only reads. Each finding names the record or file, what is wrong and what to 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.settings import Settings
+from extractors.load import sha256_file
 
 
 @dataclass
@@ -34,14 +34,6 @@ class CheckReport:
         self.findings.append(Finding(severity, kind, subject, message))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def check_archive(store, settings: Settings, report: CheckReport, verify_checksums: bool) -> None:
     archive_root = settings.data_dir / "archive"
     referenced: set[Path] = set()
@@ -57,7 +49,7 @@ def check_archive(store, settings: Settings, report: CheckReport, verify_checksu
         referenced.add(path.resolve())
         if not path.is_file():
             report.add("error", "archive_missing", rid, f"archival copy {path} is missing")
-        elif verify_checksums and arch.get("pdfa_sha256") and _sha256(path) != arch["pdfa_sha256"]:
+        elif verify_checksums and arch.get("pdfa_sha256") and sha256_file(path) != arch["pdfa_sha256"]:
             report.add("error", "checksum_mismatch", rid, f"archival copy {path} does not match its recorded sha256")
         src = (rec.get("source") or {}).get("path")
         if src and not Path(src).exists():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Protocol
 
-from extractors.layout import Word, group_lines, split_segments
+from extractors.layout import Word, WordBox, group_lines, split_segments
 from extractors.vietnamese import fold, normalize_text
 
 
@@ -37,7 +37,7 @@ def fold_same_length(text: str) -> str:
 
 
 @dataclass
-class Line:
+class Line(WordBox):
     """One text line (segment) of one page."""
 
     page: int
@@ -58,30 +58,6 @@ class Line:
             pos += len(t) + 1
         self.text = " ".join(parts)
         self.folded = fold_same_length(self.text)
-
-    @property
-    def x0(self) -> float:
-        return min(w.x0 for w in self.words)
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def y0(self) -> float:
-        return min(w.y0 for w in self.words)
-
-    @property
-    def y1(self) -> float:
-        return max(w.y1 for w in self.words)
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
 
     @property
     def height(self) -> float:

@@ -36,11 +36,11 @@ class Word:
         return (self.y0 + self.y1) / 2
 
 
-@dataclass
-class Segment:
-    """A run of words on one text line, not crossing a wide gap."""
+class WordBox:
+    """The box around a run of words (anything with `.words`): shared by layout segments and the
+    lines the field rules read."""
 
-    words: list[Word] = field(default_factory=list)
+    words: list[Word]
 
     @property
     def x0(self) -> float:
@@ -59,8 +59,19 @@ class Segment:
         return max(w.y1 for w in self.words)
 
     @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
     def cy(self) -> float:
         return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class Segment(WordBox):
+    """A run of words on one text line, not crossing a wide gap."""
+
+    words: list[Word] = field(default_factory=list)
 
     @property
     def text(self) -> str:
