@@ -266,12 +266,15 @@ def _doc_number(ctx: Context, name: str, rule: FieldRule, line: Line) -> FieldRe
     value, words, certainty, flags, notes = got
     if value is None:
         return FieldResult(name, "", 0.0, "number_line", notes, flags | {"missing"})
-    cand = Candidate(value, words, certainty, "number_line", flags, notes)
-    conf = round(certainty * ocr_factor(cand), 3)
-    if flags & {"handwritten", "stamped"}:
-        conf = min(conf, 0.4)
+    conf = _capped_confidence(Candidate(value, words, certainty, "number_line", flags, notes))
     digits = [w for w in words if any(c.isdigit() for c in w.text)]
     return FieldResult(name, value, conf, "number_line", notes, flags, words=digits)
+
+
+def _capped_confidence(cand: Candidate) -> float:
+    """A handwritten or stamped number or day is never trusted above 0.4, however clean its OCR."""
+    conf = round(cand.certainty * ocr_factor(cand), 3)
+    return min(conf, 0.4) if cand.flags & {"handwritten", "stamped"} else conf
 
 
 def _date(ctx: Context, name: str, line: Line) -> FieldResult | None:
@@ -282,10 +285,7 @@ def _date(ctx: Context, name: str, line: Line) -> FieldResult | None:
     value, words, certainty, flags, notes = got
     if value is None:
         return FieldResult(name, "", 0.0, "date_line", notes, flags | {"missing"})
-    cand = Candidate(value, words, certainty, "date_line", flags, notes)
-    conf = round(certainty * ocr_factor(cand), 3)
-    if flags & {"handwritten", "stamped"}:
-        conf = min(conf, 0.4)
+    conf = _capped_confidence(Candidate(value, words, certainty, "date_line", flags, notes))
     return FieldResult(name, value, conf, "date_line", notes, flags)
 
 

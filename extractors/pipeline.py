@@ -21,7 +21,6 @@ from extractors.layout import Word, reading_order_text
 from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words
 from extractors.preprocess import preprocess
-from extractors.text_layer import uncovered_text_boxes
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
 
@@ -126,7 +125,7 @@ def _text_layer_page(page: Page) -> PageResult:
 def read_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
     if page.method == "text_layer":
         return _text_layer_page(page), page.image
-    if page.method == "hybrid" and uncovered_text_boxes(page.image, page.words or []):
+    if page.method == "hybrid":  # the loader found uncovered ink; no need to look again
         return _hybrid_page(page, settings), page.image
     return _ocr_page(page, settings)
 

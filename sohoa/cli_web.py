@@ -110,38 +110,33 @@ def user_passwd(name: str, password_stdin: bool = typer.Option(False, "--passwor
     typer.echo(f"password of {name} changed")
 
 
-@user_app.command("role")
-def user_role(name: str, role: str = typer.Argument(..., help=ROLES)) -> None:
-    """Change the role of an account."""
+def _update(name: str, done: str, **changes: object) -> None:
     from web.accounts import AccountError
 
     accounts = _accounts()
     try:
-        accounts.update_user(_user_id(accounts, name), role=role)
+        accounts.update_user(_user_id(accounts, name), **changes)
     except AccountError as exc:
         raise _fail(exc) from None
-    typer.echo(f"{name} is now {role}")
+    typer.echo(done)
+
+
+@user_app.command("role")
+def user_role(name: str, role: str = typer.Argument(..., help=ROLES)) -> None:
+    """Change the role of an account."""
+    _update(name, f"{name} is now {role}", role=role)
 
 
 @user_app.command("disable")
 def user_disable(name: str) -> None:
     """Lock an account: its sessions end and its API tokens stop working."""
-    from web.accounts import AccountError
-
-    accounts = _accounts()
-    try:
-        accounts.update_user(_user_id(accounts, name), active=False)
-    except AccountError as exc:
-        raise _fail(exc) from None
-    typer.echo(f"{name} disabled")
+    _update(name, f"{name} disabled", active=False)
 
 
 @user_app.command("enable")
 def user_enable(name: str) -> None:
     """Unlock an account."""
-    accounts = _accounts()
-    accounts.update_user(_user_id(accounts, name), active=True)
-    typer.echo(f"{name} enabled")
+    _update(name, f"{name} enabled", active=True)
 
 
 @user_app.command("token")
