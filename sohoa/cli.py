@@ -23,7 +23,7 @@ def main() -> None:
 
 cli_extract.register(app)
 
-for _module in ("sohoa.cli_store", "sohoa.cli_flows", "sohoa.cli_web"):
+for _module in ("sohoa.cli_store", "sohoa.cli_flows", "sohoa.cli_web", "sohoa.cli_backup"):
     try:
         __import__(_module)
     except ModuleNotFoundError as exc:  # a room not built yet

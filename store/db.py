@@ -7,10 +7,12 @@ deployment. Migrations are applied when the store is opened. Only bound paramete
 from __future__ import annotations
 
 import copy
+import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from config.settings import PIPELINE_VERSION, Settings
 from search.keys import doc_number_key, id_digits, name_key
 from store.models import (
     AuditEntry,
+    Base,
     Correction,
     FileEntry,
     FileStatus,
@@ -510,3 +513,265 @@ class Store:
         with self.session() as s, s.begin():
             merged = s.merge(state)
         return merged
+
+    # ---- backup and restore (backup/: `sohoa export`, `sohoa import`) ---------------------------------
+
+    def count_rows(self, model: type[Base]) -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+    def iter_rows(self, model: type[Base], *, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every row of one table as a dict of its columns (times as aware UTC), in primary-key order,
+        fetched in keyset pages."""
+        mapper = model.__mapper__
+        pk = mapper.primary_key[0]
+        keys = [attr.key for attr in mapper.column_attrs]
+        cursor: Any = None
+        while True:
+            stmt = select(model).order_by(pk).limit(batch_size)
+            if cursor is not None:
+                stmt = stmt.where(pk > cursor)
+            with self.session() as s:
+                rows = list(s.scalars(stmt))
+            if not rows:
+                return
+            for row in rows:
+                values = {k: getattr(row, k) for k in keys}
+                yield {k: _utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
+            cursor = getattr(rows[-1], pk.key)
+
+    def record_rows(self, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """id -> {"data", "created_at", "updated_at"} of the records the store holds among `record_ids`."""
+        ids = list(dict.fromkeys(record_ids))
+        out: dict[str, dict[str, Any]] = {}
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                stmt = select(RecordRow.id, RecordRow.data, RecordRow.created_at, RecordRow.updated_at).where(
+                    RecordRow.id.in_(ids[start:start + 500]))
+                for rid, data, created, updated in s.execute(stmt):
+                    out[rid] = {"data": data, "created_at": _utc(created), "updated_at": _utc(updated)}
+        return out
+
+    def restore_records(self, rows: Iterable[Mapping[str, Any]]) -> Counter[str]:
+        """Put records of a backup back: `{"id", "data", "created_at", "updated_at"}` each, `data` exactly
+        as exported (corrections already applied, paths already rewritten). A record the store lacks is
+        added with its own timestamps; one it holds is replaced only when the exported one is newer
+        (`restore_action`). Written records go to the change feed. Counts by action."""
+        counts: Counter[str] = Counter()
+        rows = list(rows)
+        with self.session() as s, s.begin():
+            existing: dict[str, RecordRow] = {}
+            ids = [str(r["id"]) for r in rows]
+            for start in range(0, len(ids), 500):
+                existing.update({row.id: row for row in s.scalars(
+                    select(RecordRow).where(RecordRow.id.in_(ids[start:start + 500])))})
+            new_rows: list[dict[str, Any]] = []
+            changes: list[dict[str, Any]] = []
+            now = utcnow()
+            for r in rows:
+                rid, data = str(r["id"]), dict(r["data"])
+                created, updated = _as_utc(r.get("created_at")) or now, _as_utc(r.get("updated_at")) or now
+                row = existing.get(rid)
+                action = restore_action(
+                    {"data": row.data, "updated_at": row.updated_at} if row is not None else None, data, updated)
+                counts[action] += 1
+                if action == "add":
+                    new_rows.append({"id": rid, "data": data, "created_at": created, "updated_at": updated,
+                                     **searchable_columns(data)})
+                elif action == "update":
+                    row.data = data
+                    row.updated_at = updated
+                    for name, value in searchable_columns(data).items():
+                        setattr(row, name, value)
+                else:
+                    continue
+                changes.append({"record_id": rid, "op": "upsert", "at": now})
+            s.flush()
+            if new_rows:
+                s.execute(insert(RecordRow.__table__), new_rows)
+            if changes:
+                s.execute(insert(RecordChange.__table__), changes)
+        return counts
+
+    def restore_files(self, rows: Iterable[Mapping[str, Any]]) -> Counter[str]:
+        """Ledger rows of a backup, keyed by (sha256, pipeline_version): added when absent, replaced when
+        the exported row is newer, else left alone."""
+        counts: Counter[str] = Counter()
+        columns = [c.key for c in FileEntry.__table__.columns if c.key != "id"]
+        with self.session() as s, s.begin():
+            for chunk in _chunked(list(rows), 500):
+                shas = list({str(r["sha256"]) for r in chunk})
+                known = {(f.sha256, f.pipeline_version): f
+                         for f in s.scalars(select(FileEntry).where(FileEntry.sha256.in_(shas)))}
+                new_rows: dict[tuple[str, str], dict[str, Any]] = {}
+                for r in chunk:
+                    values = {c: _as_utc(r.get(c)) if c in ("created_at", "updated_at") else r.get(c) for c in columns}
+                    values["attempts"] = values.get("attempts") or 0
+                    key = (str(values["sha256"]), str(values["pipeline_version"]))
+                    row = known.get(key)
+                    if row is None:
+                        counts["add" if key not in new_rows else "same"] += 1
+                        new_rows.setdefault(key, values)
+                    elif all(_same(getattr(row, c), values[c]) for c in columns):
+                        counts["same"] += 1
+                    elif values["updated_at"] and values["updated_at"] > _utc(row.updated_at):
+                        for c in columns:
+                            setattr(row, c, values[c])
+                        counts["update"] += 1
+                    else:
+                        counts["keep"] += 1
+                s.flush()
+                if new_rows:
+                    s.execute(insert(FileEntry.__table__), list(new_rows.values()))
+        return counts
+
+    def restore_corrections(self, rows: Iterable[Mapping[str, Any]]) -> Counter[str]:
+        """Corrections of a backup, with their original who/when, in their original order. One the
+        store already holds (same record, field, values, who and time) is skipped; one whose record is
+        absent too. Records that gained a correction get their history re-applied (a no-op for records
+        restored from the same backup, whose data already carries it)."""
+        counts: Counter[str] = Counter()
+        touched: set[str] = set()
+        with self.session() as s, s.begin():
+            for chunk in _chunked(list(rows), 500):
+                ids = list({str(r["record_id"]) for r in chunk})
+                present = set(s.scalars(select(RecordRow.id).where(RecordRow.id.in_(ids))))
+                have = Counter(_correction_key(c.__dict__) for c in
+                               s.scalars(select(Correction).where(Correction.record_id.in_(ids))))
+                new_rows = []
+                for r in chunk:
+                    values = {"record_id": str(r["record_id"]), "field": r["field"], "old_value": r.get("old_value"),
+                              "new_value": r.get("new_value"), "who": r["who"], "at": _as_utc(r.get("at")) or utcnow(),
+                              "reason": r.get("reason")}
+                    key = _correction_key(values)
+                    if values["record_id"] not in present:
+                        counts["no_record"] += 1
+                    elif have[key] > 0:
+                        have[key] -= 1
+                        counts["same"] += 1
+                    else:
+                        new_rows.append(values)
+                        touched.add(values["record_id"])
+                        counts["add"] += 1
+                for values in new_rows:  # one by one: the ORM keeps JSON nulls as JSON, the order as given
+                    s.add(Correction(**values))
+                s.flush()
+            for rid in sorted(touched):
+                row = s.get(RecordRow, rid)
+                original = copy.deepcopy(row.data)
+                original.pop("corrected", None)
+                history = list(s.scalars(select(Correction).where(Correction.record_id == rid).order_by(Correction.id)))
+                data = _apply_corrections(original, history)
+                if data != row.data:
+                    row.data = data
+                    for name, value in searchable_columns(data).items():
+                        setattr(row, name, value)
+                    s.add(RecordChange(record_id=rid, op="upsert"))
+                    counts["reapplied"] += 1
+        return counts
+
+    def restore_audit(self, rows: Iterable[Mapping[str, Any]]) -> Counter[str]:
+        """Audit entries of a backup with their original time; those the store already holds are skipped."""
+        counts: Counter[str] = Counter()
+        with self.session() as s, s.begin():
+            for chunk in _chunked(list(rows), 1000):
+                values_list = [{"at": _as_utc(r.get("at")) or utcnow(), "who": r.get("who") or "unknown",
+                                "action": r["action"], "query": r.get("query"), "record_id": r.get("record_id"),
+                                "result_count": r.get("result_count"), "detail": r.get("detail")} for r in chunk]
+                lo, hi = min(v["at"] for v in values_list), max(v["at"] for v in values_list)
+                have = Counter(_audit_key(a.__dict__) for a in
+                               s.scalars(select(AuditEntry).where(AuditEntry.at >= lo, AuditEntry.at <= hi)))
+                for values in values_list:
+                    key = _audit_key(values)
+                    if have[key] > 0:
+                        have[key] -= 1
+                        counts["same"] += 1
+                    else:
+                        s.add(AuditEntry(**values))
+                        counts["add"] += 1
+                s.flush()
+        return counts
+
+    def restore_users(self, users: Iterable[Mapping[str, Any]],
+                      tokens: Iterable[Mapping[str, Any]] = ()) -> Counter[str]:
+        """Web accounts (argon2 hashes as stored) and API tokens (SHA-256 as stored) of a backup. An
+        account whose username exists is left as it is; tokens follow their account by username."""
+        from store.users import ApiToken, User
+
+        counts: Counter[str] = Counter()
+        with self.session() as s, s.begin():
+            for u in users:
+                if s.scalar(select(User.id).where(User.username == u["username"])) is not None:
+                    counts["users_kept"] += 1
+                    continue
+                s.add(User(username=u["username"], full_name=u.get("full_name"), role=u["role"],
+                           password_hash=u["password_hash"], active=bool(u.get("active", True)),
+                           created_at=_as_utc(u.get("created_at")) or utcnow(),
+                           updated_at=_as_utc(u.get("updated_at")) or utcnow(),
+                           last_login_at=_as_utc(u.get("last_login_at"))))
+                counts["users_added"] += 1
+            s.flush()
+            for t in tokens:
+                user_id = s.scalar(select(User.id).where(User.username == t["username"]))
+                if user_id is None:
+                    counts["tokens_no_user"] += 1
+                elif s.scalar(select(ApiToken.id).where(ApiToken.token_hash == t["token_hash"])) is not None:
+                    counts["tokens_kept"] += 1
+                else:
+                    s.add(ApiToken(user_id=user_id, token_hash=t["token_hash"], prefix=t["prefix"], label=t["label"],
+                                   created_at=_as_utc(t.get("created_at")) or utcnow(),
+                                   last_used_at=_as_utc(t.get("last_used_at")),
+                                   revoked_at=_as_utc(t.get("revoked_at"))))
+                    counts["tokens_added"] += 1
+        return counts
+
+
+def restore_action(existing: Mapping[str, Any] | None, data: Mapping[str, Any],
+                   updated_at: datetime | str | None) -> str:
+    """What restoring one record does: "add" (absent), "same" (identical), "update" (the backup's copy
+    is newer) or "keep" (the store's own copy is newer: left alone)."""
+    if existing is None:
+        return "add"
+    if existing["data"] == data:
+        return "same"
+    ours, theirs = _as_utc(existing.get("updated_at")), _as_utc(updated_at)
+    if theirs is not None and (ours is None or theirs > ours):
+        return "update"
+    return "keep"
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite keeps no zone: its times are UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_utc(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    return _utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return _utc(a) == _utc(b)
+    return a == b
+
+
+def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _fingerprint(*values: Any) -> str:
+    return json.dumps([_utc(v).isoformat() if isinstance(v, datetime) else v for v in values],
+                      sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _correction_key(c: Mapping[str, Any]) -> str:
+    return _fingerprint(c.get("record_id"), c.get("field"), c.get("old_value"), c.get("new_value"), c.get("who"),
+                        c.get("at"), c.get("reason"))
+
+
+def _audit_key(a: Mapping[str, Any]) -> str:
+    return _fingerprint(a.get("at"), a.get("who"), a.get("action"), a.get("query"), a.get("record_id"),
+                        a.get("result_count"), a.get("detail"))
