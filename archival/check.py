@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.settings import Settings
-from extractors.load import sha256_file
+from extractors.load import find_original, sha256_file
 
 
 @dataclass
@@ -52,7 +52,7 @@ def check_archive(store, settings: Settings, report: CheckReport, verify_checksu
         elif verify_checksums and arch.get("pdfa_sha256") and sha256_file(path) != arch["pdfa_sha256"]:
             report.add("error", "checksum_mismatch", rid, f"archival copy {path} does not match its recorded sha256")
         src = (rec.get("source") or {}).get("path")
-        if src and not Path(src).exists():
+        if src and find_original(src) is None:
             report.add("warning", "original_moved", rid, f"original {src} is no longer at its recorded path")
     if archive_root.is_dir():
         for path in archive_root.rglob("*"):

@@ -76,11 +76,13 @@ class Settings(BaseSettings):
     # Born-digital PDFs: a text layer is trusted only above this share of plausible Vietnamese tokens
     text_layer_min_quality: float = Field(0.85, ge=0.0, le=1.0)
 
-    # Resource limits against hostile input
-    max_pages: int = Field(500, ge=1)
-    max_page_pixels: int = Field(120_000_000, ge=1_000_000, description="pixels of one page image at OCR resolution")
-    max_file_bytes: int = Field(1_000_000_000, ge=1)
-    page_timeout_s: int = Field(180, ge=5)
+    # Resource limits against hostile input (extractors/load.py checks them before decoding anything;
+    # each refusal has its own error code, see extractors/errors.py)
+    max_pages: int = Field(500, ge=1, description="pages of one file (too_many_pages)")
+    max_page_pixels: int = Field(120_000_000, ge=1_000_000,
+                                 description="pixels of one page image, or of an image inside a PDF page (page_too_large)")
+    max_file_bytes: int = Field(1_000_000_000, ge=1, description="bytes of one file (file_too_large)")
+    page_timeout_s: int = Field(180, ge=5, description="seconds of OCR for one page (ocr_timeout)")
 
     # Archival metadata defaults (Circular 05/2025/TT-BNV codes)
     archive_retention: str = "01"

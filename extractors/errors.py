@@ -36,6 +36,25 @@ class TooLargeError(SohoaError):
     code = "too_large"
 
 
+class FileTooLargeError(TooLargeError):
+    """More bytes than `max_file_bytes` (SOHOA_MAX_FILE_BYTES)."""
+
+    code = "file_too_large"
+
+
+class TooManyPagesError(TooLargeError):
+    """More pages than `max_pages` (SOHOA_MAX_PAGES)."""
+
+    code = "too_many_pages"
+
+
+class PageTooLargeError(TooLargeError):
+    """A page image (or an image inside a PDF page) of more pixels than `max_page_pixels`
+    (SOHOA_MAX_PAGE_PIXELS): huge scans and decompression bombs, refused before their pixels are decoded."""
+
+    code = "page_too_large"
+
+
 class MissingDependencyError(SohoaError):
     code = "missing_dependency"
     exit_code = 3

@@ -8,6 +8,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import re
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +24,9 @@ from extractors.errors import (
     CorruptFileError,
     EmptyFileError,
     EncryptedPdfError,
-    TooLargeError,
+    FileTooLargeError,
+    PageTooLargeError,
+    TooManyPagesError,
     UnsupportedFormatError,
 )
 from extractors.layout import Word
@@ -54,16 +59,116 @@ class Document:
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 
 
+@dataclass
+class Skipped:
+    """A path found while walking a folder that is not read, and why (reported, never silently dropped)."""
+
+    path: Path
+    code: str  # link_outside_folder | broken_link | not_regular_file
+    message: str
+
+
 def find_scans(paths: list[Path]) -> list[Path]:
     """Files as given (whatever their name: the content decides); folders walked for scans, in a stable order."""
-    out: list[Path] = []
+    return discover(paths)[0]
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """`find_scans` and what it passed over: symbolic links leading out of a walked folder (to a file or a
+    folder) and broken ones are not followed; special files (FIFOs, devices) are not opened. A link to a
+    file inside the folder comes after the regular files, so that the file itself is read and the link is
+    a duplicate of it. Paths are kept as given (`inbox/sub/../x.pdf` stays so)."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SCAN_SUFFIXES
-                              and not f.name.startswith(".")))
+            found, passed = _walk(p)
+            files.extend(found)
+            skipped.extend(passed)
+        elif p.exists() and not p.is_file():
+            skipped.append(Skipped(p, "not_regular_file", "not a regular file (a device or pipe): not read"))
         else:
-            out.append(p)
-    return out
+            files.append(p)
+    return files, skipped
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Skipped]]:
+    real_root = root.resolve()
+    regular: list[Path] = []
+    links: list[Path] = []
+    skipped: list[Skipped] = []
+    for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: a linked folder is not entered
+        here = Path(dirpath)
+        dirnames.sort()
+        for name in dirnames:
+            if (here / name).is_symlink() and (why := _link_out(here / name, real_root)):
+                skipped.append(why)
+        for name in sorted(filenames):
+            f = here / name
+            if name.startswith(".") or f.suffix.lower() not in SCAN_SUFFIXES:
+                continue
+            if f.is_symlink():
+                why = _link_out(f, real_root)
+                if why:
+                    skipped.append(why)
+                else:
+                    links.append(f)
+            elif f.is_file():
+                regular.append(f)
+            else:
+                skipped.append(Skipped(f, "not_regular_file", "not a regular file (a device or pipe): not read"))
+    return sorted(regular) + sorted(links), skipped
+
+
+def _link_out(link: Path, real_root: Path) -> Skipped | None:
+    """Why a symbolic link met in a walked folder is not followed; None when it stays inside the folder."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Skipped(link, "broken_link", f"symbolic link to {os.readlink(link)!s}, which leads nowhere (missing or a loop): "
+                                            f"not followed")
+    if target != real_root and real_root not in target.parents:
+        kind = "folder" if target.is_dir() else "file"
+        return Skipped(link, "link_outside_folder",
+                       f"symbolic link to the {kind} {target}, outside {real_root}: not followed")
+    if target.is_dir():
+        return None  # its files are read where they are
+    if not target.is_file():
+        return Skipped(link, "not_regular_file", "link to a device or pipe: not read")
+    return None
+
+
+def display_path(path: Path | str) -> str:
+    """A path (or a message naming one) as records, logs and reports show it: NFC (macOS and some scanners
+    write names in NFD) and bytes that are not UTF-8 as U+FFFD, so that it can be stored and printed. The
+    file keeps its name; `find_original` finds it again."""
+    text = os.fspath(path)
+    if isinstance(text, str):
+        try:
+            text = text.encode("utf-8", "surrogateescape")  # the bytes of the name on disk
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "surrogatepass")
+    return unicodedata.normalize("NFC", text.decode("utf-8", "replace"))
+
+
+def find_original(recorded: Path | str) -> Path | None:
+    """The file a recorded (display) path names, matching each part in NFC when the name on disk is NFD."""
+    path = Path(recorded)
+    if path.exists():
+        return path
+    current = Path(path.anchor) if path.is_absolute() else Path(".")
+    for part in path.parts[1:] if path.is_absolute() else path.parts:
+        step = current / part
+        if not step.exists():
+            want = display_path(part)
+            try:
+                step = next((current / n for n in sorted(os.listdir(current)) if display_path(n) == want), None)
+            except OSError:
+                return None
+            if step is None:
+                return None
+        current = step
+    return current
 
 
 def sha256_file(path: Path) -> str:
@@ -89,9 +194,20 @@ def sniff_media_type(head: bytes) -> str | None:
 def _describe_unknown(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "a ZIP archive (perhaps an Office document), not a scan or PDF"
-    if all(32 <= b < 127 or b in (9, 10, 13) for b in head[:512]):
+    if _is_text(head[:512]):
         return "plain text, not a scan or PDF"
     return "not a PDF, TIFF, JPEG or PNG file"
+
+
+def _is_text(head: bytes) -> bool:
+    """ASCII or UTF-8 text (Vietnamese included) without control characters other than tab and newlines."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data":  # only a letter cut at the end of the sample is fine
+            return False
+        text = head[: exc.start].decode("utf-8")
+    return bool(text) and all(c.isprintable() or c in "\t\n\r" for c in text)
 
 
 def open_document(path: Path, settings: Settings) -> Document:
@@ -103,7 +219,8 @@ def open_document(path: Path, settings: Settings) -> Document:
     if size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", str(path))
     if size > settings.max_file_bytes:
-        raise TooLargeError(f"file of {size} bytes exceeds the limit of {settings.max_file_bytes}", str(path))
+        raise FileTooLargeError(f"file of {size} bytes exceeds the limit of {settings.max_file_bytes} bytes "
+                                f"(max_file_bytes)", str(path))
     with path.open("rb") as fh:
         head = fh.read(2048)
     media_type = sniff_media_type(head)
@@ -138,8 +255,9 @@ def _to_array(img: Image.Image) -> np.ndarray:
 def _check_pixels(img: Image.Image, settings: Settings, path: Path) -> None:
     w, h = img.size
     if w * h > settings.max_page_pixels:
-        raise TooLargeError(
-            f"page of {w}x{h} pixels exceeds the limit of {settings.max_page_pixels} pixels", str(path)
+        raise PageTooLargeError(
+            f"page of {w}x{h} pixels exceeds the limit of {settings.max_page_pixels} pixels (max_page_pixels)",
+            str(path),
         )
 
 
@@ -152,11 +270,15 @@ def _open_image(path: Path, settings: Settings, media_type: str, digest: str, si
             img.size  # noqa: B018 - forces the header to be parsed
             n = getattr(img, "n_frames", 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLargeError(f"image too large (decompression bomb guard): {exc}", str(path)) from exc
+        # refused on the header, before any pixel is decoded
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        size_txt = f"{int(m.group(1))} pixels" if m else "its size"
+        raise PageTooLargeError(f"image of {size_txt} exceeds the limit of {settings.max_page_pixels} pixels "
+                                f"(max_page_pixels; a huge scan or a decompression bomb)", str(path)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise CorruptFileError(f"cannot read the image: {exc}", str(path)) from exc
     if n > settings.max_pages:
-        raise TooLargeError(f"{n} pages exceed the limit of {settings.max_pages}", str(path))
+        raise TooManyPagesError(f"{n} pages exceed the limit of {settings.max_pages} (max_pages)", str(path))
 
     def pages() -> Iterator[Page]:
         with Image.open(path) as im:
@@ -195,7 +317,7 @@ def _open_pdf(path: Path, settings: Settings, digest: str, size: int) -> Documen
         raise EmptyFileError("the PDF has no pages", str(path))
     if n > settings.max_pages:
         pdf.close()
-        raise TooLargeError(f"{n} pages exceed the limit of {settings.max_pages}", str(path))
+        raise TooManyPagesError(f"{n} pages exceed the limit of {settings.max_pages} (max_pages)", str(path))
     try:
         plumber = pdfplumber.open(str(path))
     except PDFPasswordIncorrect as exc:
@@ -249,13 +371,30 @@ def _native_dpi(ppage) -> float | None:
     return im["srcsize"][0] / width_in
 
 
+def _check_embedded_images(plumber, i: int, settings: Settings, path: Path) -> None:
+    """An image inside a PDF page is decoded whole when the page is rendered, whatever the page size:
+    refuse one of more pixels than a page may have (a decompression bomb inside a PDF)."""
+    try:
+        images = plumber.pages[i].images
+    except Exception:  # noqa: BLE001 - unreadable image list: the rendering decides
+        return
+    for im in images:
+        w, h = (im.get("srcsize") or (0, 0))[:2]
+        with contextlib.suppress(TypeError, ValueError):
+            if int(w) * int(h) > settings.max_page_pixels:
+                raise PageTooLargeError(
+                    f"page {i + 1} holds an image of {int(w)}x{int(h)} pixels, over the limit of "
+                    f"{settings.max_page_pixels} pixels (max_page_pixels)", str(path))
+
+
 def _render(pdf, i: int, dpi: float, settings: Settings, path: Path) -> np.ndarray:
     page = pdf[i]
     w_pt, h_pt = page.get_size()
     pixels = (w_pt * dpi / 72) * (h_pt * dpi / 72)
     if pixels > settings.max_page_pixels:
-        raise TooLargeError(
-            f"page {i + 1} would be {pixels / 1e6:.0f} Mpx at {dpi:.0f} dpi, over the limit", str(path)
+        raise PageTooLargeError(
+            f"page {i + 1} would be {pixels / 1e6:.0f} Mpx at {dpi:.0f} dpi, over the limit of "
+            f"{settings.max_page_pixels} pixels (max_page_pixels)", str(path)
         )
     bitmap = page.render(scale=dpi / 72.0, may_draw_forms=True)
     img = bitmap.to_pil().convert("RGB")
@@ -270,6 +409,7 @@ def _pdf_page(pdf, plumber, i: int, settings: Settings, path: Path) -> Page:
         native = _native_dpi(ppage)
     except Exception:  # noqa: BLE001 - a damaged page is OCR'd from its rendering
         chars, scan, native = [], None, None
+    _check_embedded_images(plumber, i, settings, path)
     if scan is not None:
         dpi = min(max(native or settings.render_dpi, 100.0), 600.0)
         return Page(i, dpi, image=_render(pdf, i, dpi, settings, path), method="ocr", note="scanned page")

@@ -79,6 +79,12 @@ _WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*\bt\w{0,
                          r"n\w{0,2}m\W{0,2}\s*(\S{4})", re.IGNORECASE)
 
 
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also says yes to '²', '٣' and full-width digits, which int() refuses or
+    which no Vietnamese document prints."""
+    return text.isascii() and text.isdigit()
+
+
 def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> Normalised:
     """An ISO date from its three printed parts, repairing OCR letters only if the date then exists."""
     raw = (day, month, year)
@@ -86,16 +92,16 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> 
     parts = []
     for p in raw:
         p = p.strip(".,;:'\"")
-        if not p.isdigit():
+        if not _ascii_digits(p):
             p, changed = repair_digits(p)
             repaired = repaired or changed
         parts.append(p)
-    if not all(p.isdigit() for p in parts):
+    if not all(_ascii_digits(p) for p in parts):
         return Normalised(None, notes=[f"ngày tháng không đọc được: '{' '.join(raw)}' / unreadable date"])
     d, m, y = (int(p) for p in parts)
     try:
         value = dt.date(y, m, d)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a run of digits longer than a C long
         return Normalised(None, notes=[f"ngày {d}/{m}/{y} không tồn tại / date {d}/{m}/{y} does not exist"])
     today = today or dt.date.today()
     if value > today:

@@ -108,7 +108,9 @@ def normalize_whitespace(text: str, keep_newlines: bool = True) -> str:
 
 def normalize_text(text: str, keep_newlines: bool = True) -> str:
     """NFC, traditional tone placement, clean whitespace: the form of every stored string."""
-    return normalize_whitespace(normalize_tones(nfc(text)), keep_newlines=keep_newlines)
+    text = normalize_tones(nfc(_ZERO_WIDTH.sub("", text)))
+    # a tone moved off a letter can leave a stray mark after the word that now composes ("AṆ̀" -> "ẠǸ")
+    return unicodedata.normalize("NFC", normalize_whitespace(text, keep_newlines=keep_newlines))
 
 
 def fold(text: str) -> str:

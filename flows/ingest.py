@@ -22,7 +22,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from config.settings import PIPELINE_VERSION, Settings, get_settings
 from extractors.errors import SohoaError
-from extractors.load import find_scans, sha256_file
+from extractors.load import discover, display_path, sha256_file
 from flows.report import BatchReport, publish_report
 from flows.work import Outcome, open_store, process_file, quarantine
 
@@ -61,8 +61,13 @@ def _is_transient(task, task_run, state) -> bool:
     return False
 
 
+def _task_run_name(parameters: dict) -> str:
+    """'process <name>' in NFC: a name that is not UTF-8 would break Prefect's events (JSON)."""
+    return f"process {display_path(Path(parameters['path']).name)}"
+
+
 @task(name="process-document", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_is_transient,
-      cache_policy=NO_CACHE, task_run_name="process {path.name}")
+      cache_policy=NO_CACHE, task_run_name=_task_run_name)
 def process_document(path: Path, sha256: str, batch_id: str, settings: Settings) -> dict:
     _init_worker()
     return process_file(path, sha256, batch_id, settings).to_dict()
@@ -108,8 +113,11 @@ def index_new(settings: Settings) -> str:
 def run_ingest(paths: list[str], batch_id: str | None, settings: Settings) -> BatchReport:
     logger = get_run_logger()
     batch_id = batch_id or uuid.uuid4().hex[:12]
-    files = find_scans([Path(p) for p in paths])
+    files, passed = discover([Path(p) for p in paths])
     todo, skipped = plan(files, settings)
+    # links out of the folder, broken links, pipes: reported with their reason, never read
+    skipped = [Outcome(str(s.path), "", "skipped_not_followed", error_code=s.code, error_message=s.message)
+               for s in passed] + skipped
     logger.info("batch %s: %d file(s), %d to process, %d skipped", batch_id, len(files), len(todo), len(skipped))
     for outcome in skipped:
         _notify(outcome)

@@ -11,6 +11,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from config.settings import PIPELINE_VERSION, get_settings
+from extractors.load import find_original
 from flows.ingest import index_new, task_runner
 from flows.report import BatchReport, publish_report
 from flows.work import Outcome, open_store
@@ -36,7 +37,8 @@ def stale_records(store, doc_type: str | None, older_only: bool) -> list[tuple[P
         if doc_type and rec.get("doc_type") != doc_type:
             continue
         src = rec.get("source") or {}
-        out.append((Path(src.get("path", "")), rec["id"]))
+        recorded = src.get("path", "")
+        out.append((find_original(recorded) or Path(recorded), rec["id"]))  # NFC in the record, NFD on disk
     return out
 
 

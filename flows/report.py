@@ -12,6 +12,7 @@ STATUS_LABELS = {
     "needs_review": "needs review",
     "skipped_known": "skipped (already stored)",
     "skipped_duplicate": "skipped (duplicate in batch)",
+    "skipped_not_followed": "skipped (link out of the folder, broken link or special file)",
     "failed": "failed",
 }
 

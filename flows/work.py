@@ -17,6 +17,7 @@ from pathlib import Path
 
 from config.settings import PIPELINE_VERSION, Settings
 from extractors.errors import SohoaError
+from extractors.load import display_path
 from store.privacy import mask_id
 
 log = logging.getLogger("sohoa.ingest")
@@ -30,7 +31,7 @@ PERMANENT = (SohoaError,)
 class Outcome:
     path: str
     sha256: str
-    status: str  # done | needs_review | failed | skipped_duplicate | skipped_known
+    status: str  # done | needs_review | failed | skipped_duplicate | skipped_known | skipped_not_followed
     pages: int = 0
     record_id: str | None = None
     doc_type: str | None = None
@@ -39,6 +40,11 @@ class Outcome:
     error_message: str | None = None
     problems: int = 0
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.path = display_path(self.path)  # reports show NFC names; the file keeps its own
+        if self.error_message is not None:
+            self.error_message = display_path(self.error_message)  # messages quote paths too
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,16 +73,20 @@ def archive_path(settings: Settings, sha256: str, dossier_code: str | None) -> P
 
 def quarantine(settings: Settings, path: Path, sha256: str, code: str, message: str, batch_id: str | None) -> None:
     """Keep a copy of the original and the reason beside it; the original stays where it was."""
+    message = display_path(message)
     folder = settings.data_dir / "quarantine" / (sha256 or "unreadable")
     folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / path.name
-    if path.is_file() and not copy.exists():
+    copy = folder / display_path(path.name)
+    # a file over the size limit is not copied: the quarantine must not fill the disk
+    copied = path.is_file() and path.stat().st_size <= settings.max_file_bytes
+    if copied and not copy.exists():
         shutil.copy2(path, copy)
-    reason = {"path": str(path), "sha256": sha256, "code": code, "message": message, "batch_id": batch_id,
-              "pipeline_version": PIPELINE_VERSION, "at": datetime.now(UTC).isoformat()}
+    reason = {"path": display_path(path), "sha256": sha256, "code": code, "message": message,
+              "batch_id": batch_id, "copied": copied, "pipeline_version": PIPELINE_VERSION,
+              "at": datetime.now(UTC).isoformat()}
     (folder / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=1), encoding="utf-8")
     if sha256:
-        open_store(settings).mark_file(sha256, "quarantined", path=str(path), batch_id=batch_id,
+        open_store(settings).mark_file(sha256, "quarantined", path=display_path(path), batch_id=batch_id,
                                        error_code=code, error_message=message)
 
 
@@ -98,7 +108,8 @@ def process_file(path: Path, sha256: str, batch_id: str | None, settings: Settin
     except PERMANENT as exc:
         writer.abort()
         quarantine(settings, path, sha256, exc.code, exc.message, batch_id)
-        log.warning("file set aside", extra={"file": str(path), "code": exc.code, "reason": exc.message})
+        log.warning("file set aside", extra={"file": display_path(path), "code": exc.code,
+                                           "reason": display_path(exc.message)})
         return Outcome(str(path), sha256, "failed", error_code=exc.code, error_message=exc.message,
                        seconds=time.perf_counter() - t0)
     except BaseException:
@@ -112,10 +123,11 @@ def process_file(path: Path, sha256: str, batch_id: str | None, settings: Settin
     record.archive.update({"pdfa_path": str(target), "pdfa_sha256": pdfa_sha})
     data = record.to_json_dict()
     data["source"]["batch_id"] = batch_id
-    store.save_record(data, {"sha256": sha256, "path": str(path), "batch_id": batch_id,
+    data["source"]["path"] = display_path(path)  # NFC like every string of the record (SCHEMA.md)
+    store.save_record(data, {"sha256": sha256, "path": display_path(path), "batch_id": batch_id,
                              "size_bytes": record.source.size_bytes, "media_type": record.source.media_type})
     status = "needs_review" if record.needs_review else "done"
-    log.info("file stored", extra={"file": str(path), "status": status, "doc_type": record.doc_type,
+    log.info("file stored", extra={"file": display_path(path), "status": status, "doc_type": record.doc_type,
                                     "number": mask_id(str(record.fields.get("doc_number", "")))})
     return Outcome(str(path), sha256, status, pages=record.source.pages or 0, record_id=record.id,
                    doc_type=record.doc_type, archive_path=str(target), problems=len(record.problems),

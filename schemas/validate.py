@@ -77,7 +77,7 @@ def check_date(value: str, field: str = "date", today: dt.date | None = None) ->
 def check_personal_id(value: str, field: str = "subject_id", dob: str | None = None,
                       sex: str | None = None) -> list[Issue]:
     """12-digit personal ID PPP G YY RRRRRR against the province table and the holder's birth and sex."""
-    if not re.fullmatch(r"\d{12}", value or ""):
+    if not re.fullmatch(r"[0-9]{12}", value or ""):  # not \d: Arabic-Indic and other digits match it
         return [Issue(field, "id_format", f"'{value}' không phải 12 chữ số", f"'{value}' is not 12 digits")]
     issues = []
     if value[:3] not in PROVINCE_CODES:
@@ -103,15 +103,15 @@ def check_personal_id(value: str, field: str = "subject_id", dob: str | None = N
 
 
 def check_old_id(value: str, field: str = "subject_id") -> list[Issue]:
-    if not re.fullmatch(r"\d{9}", value or ""):
+    if not re.fullmatch(r"[0-9]{9}", value or ""):
         return [Issue(field, "old_id_format", f"'{value}' không phải 9 chữ số (CMND)", f"'{value}' is not 9 digits")]
     return []
 
 
 def check_any_id(value: str, field: str = "subject_id", dob: str | None = None, sex: str | None = None) -> list[Issue]:
-    if re.fullmatch(r"\d{9}", value or ""):
+    if re.fullmatch(r"[0-9]{9}", value or ""):
         return []
-    if re.fullmatch(r"\d{12}", value or ""):
+    if re.fullmatch(r"[0-9]{12}", value or ""):
         return check_personal_id(value, field, dob, sex)
     return [Issue(field, "id_format", f"'{value}' không phải số CCCD (12 số) hay CMND (9 số)",
                   f"'{value}' is neither a 12-digit personal ID nor a 9-digit ID card number")]
@@ -125,7 +125,7 @@ def tax_check_digit(first9: str) -> int | None:
 
 
 def check_tax_code(value: str, field: str = "tax_code") -> list[Issue]:
-    if not re.fullmatch(r"\d{10}(-\d{3})?", value or ""):
+    if not re.fullmatch(r"[0-9]{10}(-[0-9]{3})?", value or ""):
         return [Issue(field, "tax_format", f"'{value}' không đúng dạng 10 số (-3 số)",
                       f"'{value}' is not 10 digits (optionally -3 digits)")]
     expected = tax_check_digit(value[:9])

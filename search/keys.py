@@ -41,7 +41,7 @@ def id_digits(value: str | None) -> str | None:
 
 def is_personal_id(value: str) -> bool:
     """12-digit personal ID (CCCD) or 9-digit old identity card (CMND)."""
-    return value.isdigit() and len(value) in (9, 12)
+    return value.isascii() and value.isdigit() and len(value) in (9, 12)
 
 
 @lru_cache(maxsize=200_000)

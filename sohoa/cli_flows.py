@@ -54,13 +54,13 @@ def ingest_command(
         raise typer.Exit(2)
     setup_logging(verbose)
     prepare_prefect(verbose)
-    from extractors.load import find_scans
+    from extractors.load import discover
     from extractors.ocr import check_tesseract
     from flows.ingest import add_progress_listener, ingest_with_workers
 
     settings = get_settings()
     check_tesseract(settings.tesseract_cmd, settings.ocr_lang)
-    total = len(find_scans(paths))
+    total = sum(map(len, discover(paths)))  # files and the links not followed: each gets one outcome
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console, transient=False) as progress:
         bar = progress.add_task("", total=total)

@@ -30,11 +30,11 @@ def main(argv: list[str]) -> int:
 
     setup_logging(False)
     prepare_prefect(False)
-    from extractors.load import find_scans
+    from extractors.load import discover
     from flows.ingest import add_progress_listener, ingest_with_workers
 
     paths = [str(p) for p in request["paths"]]
-    state: dict[str, Any] = {"total": len(find_scans([Path(p) for p in paths])), "done": 0, "counts": {},
+    state: dict[str, Any] = {"total": sum(map(len, discover([Path(p) for p in paths]))), "done": 0, "counts": {},
                              "last": None, "started_at": time.time()}
     counts: Counter[str] = Counter()
     _write(folder / "status.json", state)

@@ -23,7 +23,8 @@ BATCH_STATUS_LABELS = {"running": "Đang chạy", "done": "Hoàn thành", "faile
                        "interrupted": "Bị gián đoạn"}
 
 OUTCOME_LABELS = {"done": "Đã xử lý", "needs_review": "Cần kiểm tra", "skipped_known": "Bỏ qua (đã có)",
-                  "skipped_duplicate": "Bỏ qua (trùng trong lô)", "failed": "Lỗi"}
+                  "skipped_duplicate": "Bỏ qua (trùng trong lô)", "failed": "Lỗi",
+                  "skipped_not_followed": "Bỏ qua (liên kết ra ngoài thư mục hoặc không phải tệp)"}
 
 AUDIT_ACTION_LABELS = {
     "view": "Xem hồ sơ", "person": "Xem theo công dân", "search": "Tìm kiếm", "correct": "Sửa trường",
