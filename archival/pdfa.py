@@ -16,12 +16,17 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from extractors.pipeline import PageResult
+
+# Page JPEGs go into the PDF as they are: reportlab would otherwise ASCII85-encode them in pure Python
+# (a quarter of a second a page) and make the file a quarter larger.
+rl_config.useA85 = 0
 
 _FONT_NAME = "SohoaText"
 _FONT_CANDIDATES = (

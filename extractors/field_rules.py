@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -32,6 +33,7 @@ class Candidate:
     lines: list[Line] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
 def alnum_key(text: str) -> str:
     """Folded, lower case, letters and digits only, one space: for fuzzy comparison of labels and titles."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold_key(text)).split())

@@ -20,6 +20,7 @@ from config.settings import PIPELINE_VERSION, Settings
 from extractors.layout import Word, reading_order_text
 from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words
+from extractors.orientation import put_upright
 from extractors.preprocess import preprocess
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
@@ -72,10 +73,16 @@ def _confidence(words: list[Word]) -> float:
 
 
 def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
-    state = preprocess(page.image, page.dpi, settings)
+    # orientation is checked on the first reading (extractors/orientation.py), not by OSD up front
+    lazy_orientation = "orientation" in settings.preprocess_steps
+    steps = [s for s in settings.preprocess_steps if s != "orientation"] if lazy_orientation else None
+    state = preprocess(page.image, page.dpi, settings, steps=steps)
+    dpi = round(page.dpi * state.scale)
     t = time.perf_counter()
-    words = ocr_words(state.gray, settings, dpi=round(page.dpi * state.scale))
+    words = ocr_words(state.gray, settings, dpi=dpi)
     state.timings_ms["ocr"] = (time.perf_counter() - t) * 1000
+    if lazy_orientation:
+        words = put_upright(state, words, dpi, lambda gray: ocr_words(gray, settings, dpi=dpi))
     h, w = state.gray.shape[:2]
     result = PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,

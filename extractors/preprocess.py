@@ -8,7 +8,6 @@ the rest only touches the greyscale image given to Tesseract.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,31 @@ class PageState:
     scale: float = 1.0  # gray pixels per colour pixel
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # connected components of the ink of `gray`, kept for the next step when it is still that image
+    components: Components | None = None
+
+
+@dataclass
+class Components:
+    of: np.ndarray  # the grey image they were labelled on (compared by identity)
+    n: int
+    labels: np.ndarray
+    stats: np.ndarray
+    centroids: np.ndarray
+    alive: np.ndarray  # per label: still ink in `of` (a step may have erased some)
+
+
+def ink_components(s: PageState) -> Components:
+    """Otsu ink of the page, labelled once: the speck and rule steps both need it."""
+    c = s.components
+    if c is not None and c.of is s.gray:
+        return c
+    ink = cv2.threshold(s.gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1].astype(np.uint8)
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    alive = np.ones(n, dtype=bool)
+    alive[0] = False
+    s.components = Components(s.gray, n, labels, stats, centroids, alive)
+    return s.components
 
 
 def _to_gray(img: np.ndarray) -> np.ndarray:
@@ -114,51 +138,38 @@ def border_crop(s: PageState) -> None:
     s.notes.append(f"border whitened t{top} b{bottom} l{left} r{right}")
 
 
-_OSD_ROTATE = re.compile(r"Rotate:\s+(\d+)")
-_OSD_CONF = re.compile(r"Orientation confidence:\s+([\d.]+)")
-
-
-def _rotate_quarter(img: np.ndarray, degrees_cw: int) -> np.ndarray:
-    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-    return cv2.rotate(img, codes[degrees_cw]) if degrees_cw in codes else img
-
-
 def orientation(s: PageState) -> None:
-    """Put the page upright (0/90/180/270) with Tesseract's orientation and script detection.
+    """Put the page upright (0/90/180/270) with Tesseract's orientation and script detection, before OCR.
 
-    A page with too little text for OSD (a blank back side) is left as it is; a weak verdict too,
-    because turning an upright page is worse than leaving a turned one for review.
+    The pipeline normally skips this step and checks the first OCR reading instead
+    (extractors/orientation.py), which spares a Tesseract run on every upright page. A page with too
+    little text for OSD is left as it is; a weak verdict too, because turning an upright page is worse
+    than leaving a turned one for review.
     """
-    import pytesseract
+    from extractors.orientation import detect, rotate_quarter
 
-    osd_img = _downscale(s.gray, s.dpi, 150)
     try:
-        from extractors.ocr import page_file
-
-        with page_file(osd_img) as path:
-            out = pytesseract.image_to_osd(path, config="--psm 0 -c min_characters_to_try=20", timeout=30)
-        rot = int(_OSD_ROTATE.search(out).group(1))
-        conf = float(_OSD_CONF.search(out).group(1))
+        rot, conf = detect(s.gray, s.dpi)
     except Exception as exc:  # noqa: BLE001 - too few characters, or OSD data missing
         s.notes.append(f"orientation unknown ({str(exc).splitlines()[0][:60]})")
         return
     s.notes.append(f"osd rotate={rot} conf={conf:.1f}")
     if rot and conf >= s.settings.orientation_min_confidence:
-        s.gray = _rotate_quarter(s.gray, rot)
-        s.color = _rotate_quarter(s.color, rot)
+        s.gray = rotate_quarter(s.gray, rot)
+        s.color = rotate_quarter(s.color, rot)
         s.rotation = rot
 
 
-def _downscale(img: np.ndarray, dpi: float, target_dpi: float) -> np.ndarray:
+def downscale(img: np.ndarray, dpi: float, target_dpi: float) -> np.ndarray:
     if dpi <= target_dpi:
         return img
     f = target_dpi / dpi
     return cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
-def estimate_skew(gray: np.ndarray, dpi: float, max_angle: float = 8.0) -> float:
-    """Skew angle in degrees by maximising the sharpness of the horizontal ink profile."""
-    small = _downscale(gray, dpi, 100)
+def _ink_profile_score(gray: np.ndarray, dpi: float, target_dpi: float) -> Callable[[float], float]:
+    """score(angle): sharpness of the row profile of the ink turned by `angle`, at `target_dpi`."""
+    small = downscale(gray, dpi, target_dpi)
     binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
     h, w = binary.shape
     center = (w / 2, h / 2)
@@ -169,9 +180,18 @@ def estimate_skew(gray: np.ndarray, dpi: float, max_angle: float = 8.0) -> float
         rows = rot.sum(axis=1, dtype=np.float64)
         return float(np.sum(np.diff(rows) ** 2))
 
-    best = max(np.arange(-max_angle, max_angle + 0.01, 0.5), key=score)
-    fine = np.arange(best - 0.5, best + 0.51, 0.1)
-    return float(max(fine, key=score))
+    return score
+
+
+def estimate_skew(gray: np.ndarray, dpi: float, max_angle: float = 8.0) -> float:
+    """Skew angle in degrees by maximising the sharpness of the horizontal ink profile.
+
+    The coarse search runs at 50 dpi (text lines are still distinct there), the fine one at 100 dpi.
+    """
+    coarse = _ink_profile_score(gray, dpi, 50)
+    best = max(np.arange(-max_angle, max_angle + 0.01, 0.5), key=coarse)
+    fine = _ink_profile_score(gray, dpi, 100)
+    return float(max(np.arange(best - 0.5, best + 0.51, 0.1), key=fine))
 
 
 def _rotate_any(img: np.ndarray, angle: float) -> np.ndarray:
@@ -249,17 +269,15 @@ def despeckle(s: PageState) -> None:
     letter, a speck usually floats alone.
     """
     gray = s.gray
-    ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1].astype(np.uint8)
-    n, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    comps = ink_components(s)
+    n, labels, stats, centroids = comps.n, comps.labels, comps.stats, comps.centroids
     if n < 2:
         return
     unit = s.settings.ocr_dpi / 300.0
-    small = stats[:, cv2.CC_STAT_AREA] <= 150 * unit * unit
-    small[0] = False
+    small = (stats[:, cv2.CC_STAT_AREA] <= 150 * unit * unit) & comps.alive
     if small.sum() < 25:
         return
-    big = ~small
-    big[0] = False
+    big = ~small & comps.alive
     # where letters are, at quarter resolution: a blob near one of them is a mark, not a speck
     q = 4
     letters = cv2.resize(_select(labels, n, np.flatnonzero(big)).astype(np.uint8) * 255, None, fx=1 / q,
@@ -276,6 +294,8 @@ def despeckle(s: PageState) -> None:
     out = gray.copy()
     out[_select(labels, n, lonely)] = 255
     s.gray = out
+    comps.of = out
+    comps.alive[lonely] = False
     s.notes.append(f"despeckle: {len(lonely)} specks")
 
 
@@ -286,13 +306,14 @@ def remove_rules(s: PageState) -> None:
     diacritic dots by their company: a long, evenly spaced run of specks on one baseline.
     """
     gray = s.gray
-    ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1].astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    comps = ink_components(s)
+    n, labels, stats = comps.n, comps.labels, comps.stats
     unit = s.settings.ocr_dpi / 300.0  # sizes below are for 300 dpi
     w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     speck = (w <= 9 * unit) & (h <= 9 * unit) & (area <= 50 * unit * unit)
     rule = (w >= 120 * unit) & (h <= 8 * unit) & (w >= 20 * h)
-    speck[0] = rule[0] = False
+    speck &= comps.alive
+    rule &= comps.alive
     erase = rule.copy()
     if speck.any():
         specks = _select(labels, n, np.flatnonzero(speck)).astype(np.uint8)
@@ -309,6 +330,8 @@ def remove_rules(s: PageState) -> None:
     out = gray.copy()
     out[_select(labels, n, np.flatnonzero(erase))] = 255
     s.gray = out
+    comps.of = out  # erasing whole components leaves the others' labels valid
+    comps.alive &= ~erase
     s.notes.append(f"rules and leader dots erased: {int(erase.sum())} marks")
 
 

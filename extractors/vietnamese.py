@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
 QUALITY_MARKS = {"\u0302", "\u0306", "\u031b"}  # circumflex (â ê ô), breve (ă), horn (ơ ư)
@@ -113,6 +114,7 @@ def normalize_text(text: str, keep_newlines: bool = True) -> str:
     return unicodedata.normalize("NFC", normalize_whitespace(text, keep_newlines=keep_newlines))
 
 
+@lru_cache(maxsize=65536)  # field rules fold the same lines and labels thousands of times a page
 def fold(text: str) -> str:
     """Diacritics removed (đ→d, Đ→D included), case kept: 'Đặng Thị Hòa' → 'Dang Thi Hoa'."""
     decomposed = unicodedata.normalize("NFD", text)
@@ -120,6 +122,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped.translate(_CONFUSABLES).replace("đ", "d").replace("Đ", "D"))
 
 
+@lru_cache(maxsize=65536)
 def fold_key(text: str) -> str:
     """Search key: folded, lower case, one space between words."""
     return normalize_whitespace(fold(text), keep_newlines=False).casefold()

@@ -68,5 +68,8 @@ def reprocess(doc_type: str | None = None, all_versions: bool = False) -> dict:
 
 
 def reprocess_with_workers(workers: int | None, **kwargs) -> dict:
+    from flows.prefect_api import shared_api
+
     flow_ = reprocess.with_options(task_runner=task_runner(workers or get_settings().workers or 2))
-    return flow_(**kwargs)
+    with shared_api():
+        return flow_(**kwargs)
