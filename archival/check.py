@@ -76,6 +76,9 @@ def check_ledger(store, report: CheckReport) -> None:
         if entry.status == "pending":
             report.add("warning", "unfinished_file", entry.path,
                        "file of an interrupted batch: run the same ingest again to finish it")
+        if entry.status == "failed":  # e.g. disk_full: not the file's fault, the next run retries it
+            report.add("warning", "unfinished_file", entry.path,
+                       f"failed ({entry.error_code}: {entry.error_message}): run the same ingest again to finish it")
 
 
 def check_index(store, settings: Settings, report: CheckReport) -> None:

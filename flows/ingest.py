@@ -24,7 +24,7 @@ from config.settings import PIPELINE_VERSION, Settings, get_settings
 from extractors.errors import SohoaError
 from extractors.load import discover, display_path, sha256_file
 from flows.report import BatchReport, publish_report
-from flows.work import Outcome, open_store, process_file, quarantine
+from flows.work import Outcome, describe_failure, is_disk_full, open_store, process_file, quarantine
 
 log = logging.getLogger("sohoa.ingest")
 
@@ -56,8 +56,8 @@ def _is_transient(task, task_run, state) -> bool:
         state.result()
     except SohoaError:
         return False
-    except Exception:  # noqa: BLE001
-        return True
+    except Exception as exc:  # noqa: BLE001
+        return not is_disk_full(exc)  # seconds later the disk is as full: the next run finishes the file
     return False
 
 
@@ -127,8 +127,7 @@ def run_ingest(paths: list[str], batch_id: str | None, settings: Settings) -> Ba
         try:
             outcome = Outcome(**future.result())
         except Exception as exc:  # noqa: BLE001 - retries exhausted: set the file aside, go on
-            code = exc.code if isinstance(exc, SohoaError) else "processing_failed"
-            message = exc.message if isinstance(exc, SohoaError) else f"{type(exc).__name__}: {exc}"
+            code, message = describe_failure(exc)  # a full disk is reported, not quarantined
             quarantine(settings, path, digest, code, message, batch_id)
             outcome = Outcome(str(path), digest, "failed", error_code=code, error_message=message)
         outcomes.append(outcome)

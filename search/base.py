@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from config.faults import fault_point
 from config.settings import Settings
 from search.document import build_document
 from search.highlight import highlight
@@ -360,6 +361,7 @@ class SearchBackend(ABC):
         for batch in store.iter_record_batches(batch_size=batch_size, after_id=state.cursor):
             self._write(generation, [build_document(r) for r in batch])
             self._commit(generation)
+            fault_point("during_index_sync")
             # the checkpoint follows the durable commit: a kill in between re-indexes one batch (upserts)
             state.cursor = str(batch[-1]["id"])
             state.indexed_count += len(batch)
@@ -401,6 +403,7 @@ class SearchBackend(ABC):
             if records:
                 self._write(generation, [build_document(r) for r in records.values()])
             self._commit(generation)
+            fault_point("during_index_sync")  # committed, not yet checkpointed: the next sync repeats it
             applied += len(latest)
 
     def sync_from(self, store: Store) -> int:

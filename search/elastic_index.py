@@ -9,13 +9,14 @@ a rebuild fills a new index and swaps the alias in one atomic `_aliases` request
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from importlib import resources
 from typing import Any
 
 from elastic_transport import HttpHeaders, Urllib3HttpNode
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 
 from config.settings import Settings
 from search import ranking as R
@@ -23,6 +24,7 @@ from search.base import RawHit, SearchBackend, SearchError
 from search.query import Query, QueryPlan
 
 RETRY_STATUSES = (429, 502, 503, 504)
+log = logging.getLogger("sohoa.search")
 _COMPAT = ("application/vnd.elasticsearch+json", "application/vnd.elasticsearch+x-ndjson")
 
 
@@ -153,17 +155,43 @@ class ElasticBackend(SearchBackend):
     # ---- writing ------------------------------------------------------------------------------------
 
     def _bulk(self, actions: list[dict[str, Any]], *, ignore_missing: bool = False) -> None:
-        failures = []
-        for ok, item in helpers.streaming_bulk(
-            self.client, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024,
-            max_retries=self.settings.es_max_retries, initial_backoff=0.5, max_backoff=30,
-            raise_on_error=False, raise_on_exception=True,
-        ):
-            if not ok:
-                op = next(iter(item.values()))
-                if ignore_missing and op.get("status") == 404:
-                    continue
-                failures.append(op)
+        """Send actions in bulk requests. A busy or restarting cluster (429, 502, 503, 504 for the whole
+        request or for single items) gets the refused actions again after 0.5 s, 1 s, 2 s... (at most
+        30 s), `es_max_retries` times; only what was not acknowledged is sent again."""
+        # status retries happen here, with back-off; the transport still retries lost connections
+        client = self.client.options(retry_on_status=())
+        pending, failures = list(actions), []
+        for attempt in range(self.settings.es_max_retries + 1):
+            if attempt:
+                delay = min(30.0, 0.5 * 2 ** (attempt - 1))
+                log.warning("elasticsearch busy: %d action(s) sent again in %.1f s (attempt %d of %d)",
+                            len(pending), delay, attempt, self.settings.es_max_retries)
+                time.sleep(delay)
+            retry, done = [], 0
+            last = attempt == self.settings.es_max_retries
+            try:
+                for ok, item in helpers.streaming_bulk(
+                    client, pending, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024,
+                    max_retries=0, raise_on_error=False, raise_on_exception=True,
+                ):
+                    action = pending[done]  # one result per action, in order
+                    done += 1
+                    if ok:
+                        continue
+                    op = next(iter(item.values()))
+                    if ignore_missing and op.get("status") == 404:
+                        continue
+                    if op.get("status") in RETRY_STATUSES and not last:
+                        retry.append(action)
+                    else:
+                        failures.append(op)
+            except ApiError as exc:
+                if exc.status_code not in RETRY_STATUSES or last:
+                    raise
+                retry.extend(pending[done:])  # the refused request and those after it
+            if not retry:
+                break
+            pending = retry
         if failures:
             raise SearchError(f"{len(failures)} documents were not indexed, first: {failures[0]}")
 
