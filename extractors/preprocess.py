@@ -194,11 +194,11 @@ def estimate_skew(gray: np.ndarray, dpi: float, max_angle: float = 8.0) -> float
     return float(max(np.arange(best - 0.5, best + 0.51, 0.1), key=fine))
 
 
-def _rotate_any(img: np.ndarray, angle: float) -> np.ndarray:
+def _rotate_any(img: np.ndarray, angle: float, interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     border = (255, 255, 255) if img.ndim == 3 else 255
-    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT,
+    return cv2.warpAffine(img, m, (w, h), flags=interpolation, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=border)
 
 
@@ -207,7 +207,7 @@ def deskew(s: PageState) -> None:
     if abs(angle) < 0.15:
         return
     s.gray = _rotate_any(s.gray, angle)
-    s.color = _rotate_any(s.color, angle)
+    s.color = _rotate_any(s.color, angle, cv2.INTER_LINEAR)  # the archival image: linear is as good to the eye
     s.skew = angle
 
 

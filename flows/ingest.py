@@ -23,6 +23,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from config.settings import PIPELINE_VERSION, Settings, get_settings
 from extractors.errors import SohoaError
 from extractors.load import discover, display_path, sha256_file
+from flows.prefect_api import shared_api
 from flows.report import BatchReport, publish_report
 from flows.work import Outcome, describe_failure, is_disk_full, open_store, process_file, quarantine
 
@@ -161,4 +162,5 @@ def ingest(paths: list[str], batch_id: str | None = None) -> dict:
 def ingest_with_workers(paths: list[str], workers: int | None = None, batch_id: str | None = None) -> dict:
     """Run the ingest flow with a pool sized to `workers` (default: the machine's cores, at most 8)."""
     flow_ = ingest.with_options(task_runner=task_runner(workers or get_settings().workers or default_workers()))
-    return flow_(paths=[str(p) for p in paths], batch_id=batch_id)
+    with shared_api():
+        return flow_(paths=[str(p) for p in paths], batch_id=batch_id)
