@@ -3,21 +3,20 @@
 Most pages arrive upright. Instead of running Tesseract's orientation detection (OSD, a second
 Tesseract process) on every page, the first OCR pass is judged: an upright page reads as Vietnamese
 syllables in wide word boxes. Text read in tall boxes means a page turned a quarter; a page read as
-non-words (what Tesseract makes of upside-down text) may be turned half. Only then does OSD run, and
-the page is read again after turning; the better reading is kept.
+non-words (what Tesseract makes of upside-down text) may be turned half. Only then does OSD run; the
+pipeline then cleans and reads the turned original again and keeps the better reading.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from extractors.layout import Word
-from extractors.preprocess import deskew, downscale
+from extractors.preprocess import downscale
 from extractors.vietnamese import is_vietnamese_syllable
 
 # An upside-down page reads as 20-40 % syllables, an upright one (even a poor 150 dpi copy) above 90 %.
@@ -80,35 +79,26 @@ def rotate_quarter(img: np.ndarray, degrees_cw: int) -> np.ndarray:
     return cv2.rotate(img, codes[degrees_cw]) if degrees_cw in codes else img
 
 
-def put_upright(state, words: list[Word], dpi: int, read: Callable[[np.ndarray], list[Word]]) -> list[Word]:
-    """Check the first reading of `state` (a preprocess.PageState); turn and re-read the page when needed.
+def turn_needed(state, words: list[Word], dpi: int) -> int:
+    """Degrees clockwise that would put the page of this first reading upright (0: leave it).
 
-    `read(gray)` is the OCR pass. Returns the words of the reading kept; `state` is turned to match it.
+    `state` is the preprocess.PageState the words were read from; OSD runs only when the reading
+    looks turned, and its verdict and time are noted there.
     """
     reason = needs_osd(words)
     if reason is None:
-        return words
+        return 0
     t = time.perf_counter()
     try:
         rot, conf = detect(state.gray, dpi)
     except Exception as exc:  # noqa: BLE001 - too few characters, or OSD data missing
         state.notes.append(f"orientation unknown ({str(exc).splitlines()[0][:60]})")
-        return words
+        return 0
     finally:
         state.timings_ms["orientation"] = (time.perf_counter() - t) * 1000
     state.notes.append(f"osd rotate={rot} conf={conf:.1f} ({reason})")
-    if not rot or conf < state.settings.orientation_min_confidence:
-        return words
-    before = (state.gray, state.color, state.skew)
-    state.gray, state.color = rotate_quarter(state.gray, rot), rotate_quarter(state.color, rot)
-    if rot in (90, 270):  # the skew measured on sideways text means nothing
-        deskew(state)
-    t = time.perf_counter()
-    turned = read(state.gray)
-    state.timings_ms["orientation"] += (time.perf_counter() - t) * 1000
-    if reading_quality(turned) < reading_quality(words):
-        state.gray, state.color, state.skew = before
-        state.notes.append("turned reading was worse: page left as it was")
-        return words
-    state.rotation = rot
-    return turned
+    return rot if rot and conf >= state.settings.orientation_min_confidence else 0
+
+
+def turned_is_better(first: list[Word], turned: list[Word]) -> bool:
+    return reading_quality(turned) >= reading_quality(first)

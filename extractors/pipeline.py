@@ -20,7 +20,7 @@ from config.settings import PIPELINE_VERSION, Settings
 from extractors.layout import Word, reading_order_text
 from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words
-from extractors.orientation import put_upright
+from extractors.orientation import rotate_quarter, turn_needed, turned_is_better
 from extractors.preprocess import preprocess
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
@@ -72,17 +72,30 @@ def _confidence(words: list[Word]) -> float:
     return sum(w.conf * len(w.text) for w in words) / chars / 100.0
 
 
+def _clean_and_read(image: np.ndarray, dpi: float, settings: Settings, steps: list[str] | None):
+    state = preprocess(image, dpi, settings, steps=steps)
+    t = time.perf_counter()
+    words = ocr_words(state.gray, settings, dpi=round(dpi * state.scale))
+    state.timings_ms["ocr"] = (time.perf_counter() - t) * 1000
+    return state, words
+
+
 def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
     # orientation is checked on the first reading (extractors/orientation.py), not by OSD up front
     lazy_orientation = "orientation" in settings.preprocess_steps
     steps = [s for s in settings.preprocess_steps if s != "orientation"] if lazy_orientation else None
-    state = preprocess(page.image, page.dpi, settings, steps=steps)
-    dpi = round(page.dpi * state.scale)
-    t = time.perf_counter()
-    words = ocr_words(state.gray, settings, dpi=dpi)
-    state.timings_ms["ocr"] = (time.perf_counter() - t) * 1000
-    if lazy_orientation:
-        words = put_upright(state, words, dpi, lambda gray: ocr_words(gray, settings, dpi=dpi))
+    state, words = _clean_and_read(page.image, page.dpi, settings, steps)
+    rot = turn_needed(state, words, round(page.dpi * state.scale)) if lazy_orientation else 0
+    if rot:
+        # the turned original is cleaned from the start: deskew measured on sideways text means nothing
+        turned, turned_words = _clean_and_read(rotate_quarter(page.image, rot), page.dpi, settings, steps)
+        turned.timings_ms["orientation"] = state.timings_ms.get("orientation", 0.0) + turned.timings_ms["ocr"]
+        turned.notes = state.notes + turned.notes
+        if turned_is_better(words, turned_words):
+            turned.rotation = rot
+            state, words = turned, turned_words
+        else:
+            state.notes.append("turned reading was worse: page left as it was")
     h, w = state.gray.shape[:2]
     result = PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,
