@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # OCR
     ocr_lang: str = "vie"
     tesseract_cmd: str = "tesseract"
+    ocr_engine: Literal["auto", "inprocess", "cli"] = Field(
+        "auto", description="inprocess: Tesseract loaded once per worker (tesserocr); cli: one tesseract process "
+        "a page (pytesseract); auto: inprocess when tesserocr is installed")
     # Low-resolution copies are upscaled to this for OCR; 250 reads upscaled 150-dpi copies better than 300
     # and costs a fifth less (bench/accuracy.py). Scans of 250-400 dpi keep their own resolution.
     ocr_dpi: int = Field(250, ge=150, le=600, description="resolution low-resolution page images are brought to for OCR")
