@@ -318,13 +318,13 @@ def remove_rules(s: PageState) -> None:
     if speck.any():
         specks = _select(labels, n, np.flatnonzero(speck)).astype(np.uint8)
         runs = cv2.morphologyEx(specks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (int(22 * unit), 1)))
-        rn, rlabels, rstats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        long_runs = (rstats[:, cv2.CC_STAT_WIDTH] >= 90 * unit) & (rstats[:, cv2.CC_STAT_HEIGHT] <= 12 * unit)
-        long_runs[0] = False
-        if long_runs.any():
-            in_run = _select(rlabels, rn, np.flatnonzero(long_runs)) & (specks > 0)
-            erase[np.unique(labels[in_run])] = True
-            erase[0] = False
+        # outlines, not a second labelling of the page: the runs are few and thin (1 ms against 50)
+        outlines, _ = cv2.findContours(runs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        ids = np.flatnonzero(speck)
+        cx, cy = comps.centroids[ids, 0], comps.centroids[ids, 1]
+        for x, y, rw, rh in map(cv2.boundingRect, outlines):
+            if rw >= 90 * unit and rh <= 12 * unit:
+                erase[ids[(cx >= x) & (cx < x + rw) & (cy >= y) & (cy < y + rh)]] = True
     if not erase.any():
         return
     out = gray.copy()

@@ -74,6 +74,13 @@ def process_document(path: Path, sha256: str, batch_id: str, settings: Settings)
     return process_file(path, sha256, batch_id, settings).to_dict()
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def plan(paths: list[Path], settings: Settings) -> tuple[list[tuple[Path, str]], list[Outcome]]:
     """Hash every file; keep the new ones, skip those stored already or twice in this batch."""
     store = open_store(settings)
@@ -116,6 +123,7 @@ def run_ingest(paths: list[str], batch_id: str | None, settings: Settings) -> Ba
     batch_id = batch_id or uuid.uuid4().hex[:12]
     files, passed = discover([Path(p) for p in paths])
     todo, skipped = plan(files, settings)
+    todo.sort(key=lambda item: -_size(item[0]))  # longest first: no worker left alone on a big file at the end
     # links out of the folder, broken links, pipes: reported with their reason, never read
     skipped = [Outcome(str(s.path), "", "skipped_not_followed", error_code=s.code, error_message=s.message)
                for s in passed] + skipped
