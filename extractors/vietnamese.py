@@ -77,6 +77,7 @@ def _tone_position(letters: list[tuple[str, str, str]]) -> int | None:
     return first  # traditional: hòa, hòe, thúy, của, mùa
 
 
+@lru_cache(maxsize=65536)  # a page repeats its syllables; the field stage re-normalises the same lines
 def place_tone(word: str) -> str:
     """Move the tone mark of one syllable to its traditional position; other words pass unchanged."""
     letters = _split_letters(word)
@@ -107,6 +108,7 @@ def normalize_whitespace(text: str, keep_newlines: bool = True) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+@lru_cache(maxsize=4096)  # lines, mostly; a few whole texts (bounded: a few MB)
 def normalize_text(text: str, keep_newlines: bool = True) -> str:
     """NFC, traditional tone placement, clean whitespace: the form of every stored string."""
     text = normalize_tones(nfc(_ZERO_WIDTH.sub("", text)))
