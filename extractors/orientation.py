@@ -79,25 +79,32 @@ def rotate_quarter(img: np.ndarray, degrees_cw: int) -> np.ndarray:
     return cv2.rotate(img, codes[degrees_cw]) if degrees_cw in codes else img
 
 
-def turn_needed(state, words: list[Word], dpi: int) -> int:
-    """Degrees clockwise that would put the page of this first reading upright (0: leave it).
+def turns_to_try(state, words: list[Word], dpi: int) -> list[int]:
+    """Turns (degrees clockwise) that may put the page of this first reading upright, likeliest first.
 
-    `state` is the preprocess.PageState the words were read from; OSD runs only when the reading
-    looks turned, and its verdict and time are noted there.
+    Nothing for a reading that looks upright. Otherwise OSD's verdict first, even a weak one (the turned
+    reading is compared with this one, so a wrong guess costs time, not accuracy), then the turns the
+    reading itself suggests: a quarter either way for text running down the page, a half for non-words.
+    OSD's verdict and time are noted in `state` (a preprocess.PageState).
     """
     reason = needs_osd(words)
     if reason is None:
-        return 0
+        return []
     t = time.perf_counter()
+    rot = 0
     try:
         rot, conf = detect(state.gray, dpi)
+        state.notes.append(f"osd rotate={rot} conf={conf:.1f} ({reason})")
     except Exception as exc:  # noqa: BLE001 - too few characters, or OSD data missing
-        state.notes.append(f"orientation unknown ({str(exc).splitlines()[0][:60]})")
-        return 0
+        state.notes.append(f"orientation unknown ({str(exc).splitlines()[0][:60]}; {reason})")
     finally:
         state.timings_ms["orientation"] = (time.perf_counter() - t) * 1000
-    state.notes.append(f"osd rotate={rot} conf={conf:.1f} ({reason})")
-    return rot if rot and conf >= state.settings.orientation_min_confidence else 0
+    suggested = [90, 270] if tall_share(words) > 0.5 else [180]
+    return list(dict.fromkeys(([rot] if rot else []) + suggested))
+
+
+def reads_upright(words: list[Word]) -> bool:
+    return needs_osd(words) is None
 
 
 def turned_is_better(first: list[Word], turned: list[Word]) -> bool:

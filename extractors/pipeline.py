@@ -20,7 +20,7 @@ from config.settings import PIPELINE_VERSION, Settings
 from extractors.layout import Word, reading_order_text
 from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words
-from extractors.orientation import rotate_quarter, turn_needed, turned_is_better
+from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
@@ -85,17 +85,20 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
     lazy_orientation = "orientation" in settings.preprocess_steps
     steps = [s for s in settings.preprocess_steps if s != "orientation"] if lazy_orientation else None
     state, words = _clean_and_read(page.image, page.dpi, settings, steps)
-    rot = turn_needed(state, words, round(page.dpi * state.scale)) if lazy_orientation else 0
-    if rot:
+    turns = turns_to_try(state, words, round(page.dpi * state.scale)) if lazy_orientation else []
+    for rot in turns:
         # the turned original is cleaned from the start: deskew measured on sideways text means nothing
         turned, turned_words = _clean_and_read(rotate_quarter(page.image, rot), page.dpi, settings, steps)
-        turned.timings_ms["orientation"] = state.timings_ms.get("orientation", 0.0) + turned.timings_ms["ocr"]
+        state.timings_ms["orientation"] = state.timings_ms.get("orientation", 0.0) + turned.timings_ms["ocr"]
+        if not turned_is_better(words, turned_words):
+            state.notes.append(f"turned {rot}: read worse")
+            continue
+        turned.rotation = rot
         turned.notes = state.notes + turned.notes
-        if turned_is_better(words, turned_words):
-            turned.rotation = rot
-            state, words = turned, turned_words
-        else:
-            state.notes.append("turned reading was worse: page left as it was")
+        turned.timings_ms["orientation"] = state.timings_ms["orientation"]
+        state, words = turned, turned_words
+        if reads_upright(words):
+            break
     h, w = state.gray.shape[:2]
     result = PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,

@@ -79,7 +79,10 @@ def restore(name: str, unit: str | None = None) -> tuple[str, bool]:
         spellings = names[lvl].get(key)
         if spellings:
             best = min(sorted(spellings), key=lambda s: Levenshtein.distance(s.casefold(), name.casefold()))
-            if plain or Levenshtein.distance(best.casefold(), name.casefold()) <= 1:
+            # a province's letters name it alone (63, far apart): its marks can be restored however
+            # many OCR dropped or changed ("Quang Ngài" → "Quảng Ngãi")
+            unique_province = lvl == "province" and len(spellings) == 1
+            if plain or unique_province or Levenshtein.distance(best.casefold(), name.casefold()) <= 1:
                 return best, best != name
             return name, False  # "Đặng" is not "Dang": too far to be an OCR slip
     if level in ("province", "any"):
