@@ -54,6 +54,9 @@ def ingest_command(
         raise typer.Exit(2)
     setup_logging(verbose)
     prepare_prefect(verbose)
+    from flows.prefect_api import start_early
+
+    start_early()  # the local Prefect server boots while files are discovered
     from extractors.load import discover
     from extractors.ocr import check_tesseract
     from flows.ingest import add_progress_listener, ingest_with_workers
