@@ -49,7 +49,8 @@ def ink_components(s: PageState) -> Components:
     if c is not None and c.of is s.gray:
         return c
     ink = cv2.threshold(s.gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1].astype(np.uint8)
-    n, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # BBDT: a third of the default's time on one thread (workers run one thread each)
+    n, labels, stats, centroids = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_BBDT)
     alive = np.ones(n, dtype=bool)
     alive[0] = False
     s.components = Components(s.gray, n, labels, stats, centroids, alive)

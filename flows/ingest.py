@@ -48,7 +48,12 @@ def default_workers() -> int:
 
 
 def _init_worker() -> None:
-    os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per process: processes give the parallelism
+    # one thread per process for Tesseract and OpenCV: processes give the parallelism, and threads
+    # fighting over the same cores only add switching
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def _is_transient(task, task_run, state) -> bool:
