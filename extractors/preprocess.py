@@ -207,8 +207,9 @@ def deskew(s: PageState) -> None:
     angle = estimate_skew(s.gray, s.dpi)
     if abs(angle) < 0.15:
         return
+    same = s.color is s.gray  # a grey scan not yet cleaned: one image to turn, not two
     s.gray = _rotate_any(s.gray, angle)
-    s.color = _rotate_any(s.color, angle, cv2.INTER_LINEAR)  # the archival image: linear is as good to the eye
+    s.color = s.gray if same else _rotate_any(s.color, angle, cv2.INTER_LINEAR)  # linear: as good to the eye
     s.skew = angle
 
 
@@ -249,8 +250,9 @@ def denoise(s: PageState) -> None:
     if impulsive > 0.002:
         s.gray = med
         s.notes.append(f"median denoise (impulse {impulsive:.2%})")
-    # Gaussian grain: a light bilateral pass keeps stroke edges sharp
-    noise = float(np.std(s.gray[s.gray > 200])) if (s.gray > 200).any() else 0.0
+    # Gaussian grain: a light bilateral pass keeps stroke edges sharp; measured on every 16th pixel
+    sample = s.gray[::4, ::4]
+    noise = float(np.std(sample[sample > 200])) if (sample > 200).any() else 0.0
     if noise > 6:
         s.gray = cv2.bilateralFilter(s.gray, 5, 40, 5)
         s.notes.append(f"bilateral denoise (grain {noise:.1f})")
