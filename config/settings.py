@@ -8,6 +8,7 @@ then the defaults below. `sohoa config` prints the settings in force.
 from __future__ import annotations
 
 import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -15,12 +16,71 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_serializer, model_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 PIPELINE_VERSION = "0.1.0"
+
+# Settings that hold secrets. Each may also come from a file named by SOHOA_<NAME>_FILE (one value, a
+# trailing newline ignored), as container secrets are mounted; the web's signing key has its own
+# web_secret_key_file. A secrets file, or a config file that holds any of these, must be readable by its
+# owner only: other users' access is refused with the chmod to run.
+SECRET_FIELDS = ("database_url", "es_password", "es_api_key", "web_secret_key")
+
+
+class InsecureSecretFile(RuntimeError):
+    """A file holding a secret can be read by other users (or cannot be read at all)."""
+
+
+def check_private(path: Path, what: str) -> None:
+    """Refuse a file holding secrets that its group or other users can read or write (mode & 0o077)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InsecureSecretFile(f"{what} {path}: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InsecureSecretFile(f"{what} {path} can be read by other users (mode {stat.S_IMODE(mode):04o}): "
+                                 f"run chmod 600 {path}")
+
+
+def _url_has_password(url: object) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return bool(url) and make_url(str(url)).password is not None
+    except Exception:  # not a URL: a value that looks like one with credentials still counts
+        return "@" in str(url) and ":" in str(url).split("@", 1)[0].split("//", 1)[-1]
+
+
+def _secret_files(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
+    """SOHOA_<NAME>_FILE for each secret: the file's content, once the file is checked private."""
+    out: dict[str, str] = {}
+    for name in SECRET_FIELDS:
+        if name == "web_secret_key":  # SOHOA_WEB_SECRET_KEY_FILE is the web_secret_key_file setting
+            continue
+        var = f"SOHOA_{name.upper()}_FILE"
+        raw = environ.get(var)
+        if not raw:
+            continue
+        if environ.get(f"SOHOA_{name.upper()}"):
+            raise InsecureSecretFile(f"both SOHOA_{name.upper()} and {var} are set: keep one")
+        path = Path(raw).expanduser()
+        check_private(path, f"{var}:")
+        try:
+            out[name] = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise InsecureSecretFile(f"{var}: {path}: {exc.strerror}") from None
+    return out
+
+
+def _config_secrets(data: dict[str, Any]) -> list[str]:
+    """The secrets a config file holds (a database or cluster URL counts when it embeds a password)."""
+    found = [k for k in ("es_password", "es_api_key", "web_secret_key") if data.get(k)]
+    found += [k for k in ("database_url", "es_url") if _url_has_password(data.get(k))]
+    return found
 
 
 def _default_data_dir() -> Path:
@@ -132,6 +192,13 @@ class Settings(BaseSettings):
                                          description="server folders archivists may ingest (default: inbox_dir)")
     web_upload_max_mb: int = Field(500, ge=1, description="largest upload of one batch")
 
+    # Logs (sohoa/logs.py): key=value lines on stderr; optionally also a file (JSON lines by default,
+    # created mode 0600). ID numbers are masked in every line, whoever logs it.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
+        None, description="level of Sohoa's logs (default: WARNING, INFO with --verbose)")
+    log_file: Path | None = Field(None, description="also write the logs to this file (appended)")
+    log_format: Literal["json", "text"] = Field("json", description="format of log_file")
+
     @model_validator(mode="after")
     def _default_database_url(self) -> Settings:
         if not self.database_url:
@@ -150,6 +217,11 @@ class Settings(BaseSettings):
         except Exception:  # not a URL SQLAlchemy understands: show it as given
             return url
 
+    def __repr_args__(self) -> Any:
+        # repr() and str() of the settings (tracebacks, debug logs) never show a password of a URL
+        for name, value in super().__repr_args__():
+            yield name, (self._mask_url_password(value) if name in ("database_url", "es_url") else value)
+
     @property
     def config_file(self) -> Path | None:
         return config_file_path()
@@ -164,9 +236,16 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        files = _secret_files(os.environ)
+        if files:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=files))
         path = config_file_path()
         if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
+            secrets = _config_secrets(toml.toml_data)
+            if secrets:
+                check_private(path, f"config file (holds {', '.join(secrets)})")
+            sources.append(toml)
         return tuple(sources)
 
     def describe(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from search.document import build_document
 from search.highlight import highlight
 from search.keys import id_digits, name_key
 from search.query import Query, QueryPlan, SearchHit, SearchResult
-from store.privacy import mask_id
+from store.privacy import mask_id, mask_log
 
 if TYPE_CHECKING:
     from store.db import Store
@@ -207,7 +207,7 @@ class SearchBackend(ABC):
             relaxed = True
         hits = [self._hit(r, plan if query.highlight else None) for r in raw]
         took = (time.perf_counter() - started) * 1000
-        log.debug("search %r: %d hits in %.1f ms", mask_id(query.text), total, took)
+        log.debug("search %r: %d hits in %.1f ms", mask_log(query.text), total, took)
         return SearchResult(total=total, hits=hits, offset=query.offset, limit=query.limit, relaxed=relaxed,
                             took_ms=round(took, 2), backend=self.kind)
 

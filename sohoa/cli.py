@@ -19,6 +19,21 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Sohoa: scans of Vietnamese administrative results in, searchable validated records out."""
+    # settings that cannot be used (a secret readable by others, a value of the wrong kind) stop every
+    # command before it starts, with the reason and no traceback
+    from pydantic import ValidationError
+
+    from config.settings import InsecureSecretFile, Settings
+
+    try:
+        Settings()
+    except InsecureSecretFile as exc:
+        typer.echo(f"sohoa: refused: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"sohoa: invalid settings: {problems}", err=True)
+        raise typer.Exit(2) from None
 
 
 cli_extract.register(app)

@@ -22,6 +22,12 @@ def prepare_prefect(verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect"))
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)  # Prefect does not create it
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    # Prefect's logging with ID numbers masked on every handler, in this process and its workers
+    if not os.environ.get("PREFECT_LOGGING_SETTINGS_PATH"):
+        from sohoa.logs import prefect_logging_config
+
+        target = prefect_logging_config(Path(os.environ["PREFECT_HOME"]) / "logging.yml")
+        os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(target)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -47,22 +53,28 @@ def ingest_command(
     batch_id: str = typer.Option(None, "--batch-id", help="name of the batch (default: random)"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Ingest scans: store records, write PDF/A copies, index. Exit 0 all done, 1 some failed, 2 usage."""
+    """Ingest scans: store records, write PDF/A copies, index. Exit 0 all done, 1 some failed, 2 usage, 3 Tesseract or its language missing."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         console.print(f"[red]no such file or folder:[/red] {', '.join(missing)}")
         raise typer.Exit(2)
     setup_logging(verbose)
+    from extractors.errors import MissingDependencyError
+    from extractors.ocr import check_tesseract
+
+    settings = get_settings()
+    try:  # before any server starts or file is touched: say which package to install
+        check_tesseract(settings.tesseract_cmd, settings.ocr_lang)
+    except MissingDependencyError as exc:
+        console.print(f"[red]sohoa: cannot start:[/red] {exc}")
+        raise typer.Exit(3) from None
     prepare_prefect(verbose)
     from flows.prefect_api import start_early
 
     start_early()  # the local Prefect server boots while files are discovered
     from extractors.load import discover
-    from extractors.ocr import check_tesseract
     from flows.ingest import add_progress_listener, ingest_with_workers
 
-    settings = get_settings()
-    check_tesseract(settings.tesseract_cmd, settings.ocr_lang)
     total = sum(map(len, discover(paths)))  # files and the links not followed: each gets one outcome
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console, transient=False) as progress:

@@ -24,7 +24,7 @@ def web_command(
     """Serve the web app (search, records, citizen view, review queue, batches, accounts, JSON API)."""
     import uvicorn
 
-    from sohoa.logs import setup_logging
+    from sohoa.logs import adopt, setup_logging
     from web.app import create_app
 
     setup_logging(verbose)
@@ -34,8 +34,10 @@ def web_command(
     bind_port = port or settings.web_port
     typer.echo(f"Sohoa web: http://{bind_host}:{bind_port}/ (data: {settings.data_dir}); Ctrl-C to stop", err=True)
     # one process: login throttling and the batch runner's bookkeeping live in it (see web/security.py)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info" if verbose else "warning",
-                proxy_headers=True, server_header=False)
+    config = uvicorn.Config(app, host=bind_host, port=bind_port, log_level="info" if verbose else "warning",
+                            proxy_headers=True, server_header=False)
+    adopt("uvicorn.error", "uvicorn.access")  # configured by uvicorn.Config: masked, and into the log file
+    uvicorn.Server(config).run()
 
 
 def _accounts():  # noqa: ANN202

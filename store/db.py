@@ -33,7 +33,7 @@ from store.models import (
     RecordRow,
     utcnow,
 )
-from store.privacy import mask_id
+from store.privacy import mask_log
 
 log = logging.getLogger("sohoa.store")
 
@@ -473,7 +473,7 @@ class Store:
         with self.session() as s, s.begin():
             s.add(AuditEntry(who=who or "unknown", action=action, query=query, record_id=record_id,
                              result_count=result_count, detail=dict(detail) if detail else None))
-        log.info("audit: %s %s %s", who, action, mask_id(query) if query else record_id or "")
+        log.info("audit: %s %s %s", who, action, mask_log(query) if query else record_id or "")
 
     def audit_entries(self, *, who: str | None = None, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config.settings import PIPELINE_VERSION, Settings, get_settings
-from store.privacy import mask_id
+from store.privacy import mask_log
 from web import api, routes_admin, routes_auth, routes_batches, routes_review, routes_search
 from web.deps import LoginRequired, login_redirect_url, render
 from web.state import AppState
@@ -68,11 +68,12 @@ class SecurityHeaders:
 
 
 class MaskAccessLog(logging.Filter):
-    """ID numbers typed into a search end up in URLs; uvicorn's access log must not keep them whole."""
+    """ID numbers typed into a search end up in URLs ("?q=036+220+614+006"); uvicorn's access log must not
+    keep them whole."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(mask_id(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(mask_log(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

@@ -86,7 +86,7 @@ class BatchManager:
             path = roots[0] / path
         try:
             resolved = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path
             raise BatchError(f"Không tìm thấy thư mục {text}") from None
         if not any(resolved.is_relative_to(root) for root in roots):
             allowed = ", ".join(str(r) for r in roots)

@@ -1,7 +1,7 @@
 """Page images for the record page and the review queue, rendered from the archival PDF/A copy.
 
-Only files the store points to are served, and only when they resolve (symlinks followed) inside the
-data directory: a URL never names a path, so there is nothing to traverse. Renders are cached on disk
+Only files the store points to are served, and only when they resolve (symlinks followed) to a PDF
+inside the archive (<data_dir>/archive): a URL never names a path, so there is nothing to traverse. Renders are cached on disk
 under <data_dir>/cache/web, keyed by the file's path, size and modification time.
 
 The review queue shows the region of the page a doubtful field was read from. Records do not keep word
@@ -39,16 +39,17 @@ def archive_file(settings: Settings, record: Mapping[str, Any]) -> Path:
     raw = (record.get("archive") or {}).get("pdfa_path")
     if not raw:
         raise NoImage("no archival copy")
-    root = Path(settings.data_dir).resolve()
+    data_dir = Path(settings.data_dir).resolve()
+    root = data_dir / "archive"
     path = Path(str(raw))
     if not path.is_absolute():
-        path = root / path
+        path = data_dir / path
     try:
         resolved = path.resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path
         raise NoImage("archival copy missing") from None
     if not resolved.is_relative_to(root) or resolved.suffix.lower() != ".pdf" or not resolved.is_file():
-        raise NoImage("archival copy outside the data directory")
+        raise NoImage("archival copy outside the archive")
     return resolved
 
 
