@@ -67,7 +67,7 @@ class LevelStats:
     seconds: float = 0.0
 
 
-def build_corpus(out: Path, n: int, seed: int) -> list[dict]:
+def build_corpus(out: Path, n: int, seed: int, levels: set[str] | None = None) -> list[dict]:
     """Balanced over types × levels; multi-page documents are stored as TIFF."""
     from tests.fixtures.generator import DOC_TYPES, generate_document, save_document
 
@@ -77,6 +77,8 @@ def build_corpus(out: Path, n: int, seed: int) -> list[dict]:
         doc_type = DOC_TYPES[i % len(DOC_TYPES)]
         level = LEVELS[(i + i // len(DOC_TYPES)) % len(LEVELS)]
         rotation = rng.choice((90, 180, 270)) if rng.random() < 0.3 else 0
+        if levels is not None and level not in levels:
+            continue  # drawn all the same, so a level's documents do not depend on the filter
         doc = generate_document(seed * 100_000 + i, doc_type, level, rotation)
         fmt = FORMATS[level] if len(doc.pages) == 1 else "tiff"
         path = save_document(doc, out, fmt)
@@ -221,12 +223,17 @@ def main() -> None:
     ap.add_argument("--skip-realscans", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     ap.add_argument("--verbose", action="store_true", help="list every field that is not an exact match")
+    ap.add_argument("--levels", default=",".join(LEVELS),
+                    help="comma-separated degradation levels to score (the corpus is built whole, then filtered)")
     args = ap.parse_args()
+    levels = {x.strip() for x in args.levels.split(",") if x.strip()}
+    if not levels <= set(LEVELS):
+        ap.error(f"--levels: choose among {', '.join(LEVELS)}")
 
     settings = Settings()
     work = Path(tempfile.mkdtemp(prefix="sohoa-bench-fields-"))
     t0 = time.perf_counter()
-    rows = build_corpus(work, args.docs, args.seed) if args.docs else []
+    rows = build_corpus(work, args.docs, args.seed, levels) if args.docs else []
     print(f"corpus: {len(rows)} documents in {time.perf_counter() - t0:.0f} s under {work}", file=sys.stderr)
     result: dict = {}
     if rows:

@@ -112,6 +112,7 @@ class CommonRules(_Strict):
     admin_units: list[str]
     agency_heads: list[str]
     known_agencies: list[str]
+    agency_codes: list[str] = Field(default_factory=list, description="agency codes of document numbers: UBND")
     qualify_with_parent_unit: list[str]
     province_level_heads: list[str] = Field(default_factory=list)
     inline_labels: list[str] = Field(default_factory=list, description="labels that may share a line with another")

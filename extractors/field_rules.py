@@ -109,7 +109,7 @@ class Header:
 
 _NUMBER_RE = re.compile(r"\bs[o0]\s*[:;.,]")
 # "tháng 12 năm 2021" as OCR reads it ("tông 12 năm", "thẳng Š nữm")
-_DATE_RE = re.compile(r"\bt\w{0,4}ng\W{0,2}\s*(\S{1,6}?)\s*[,.]?\s*n\w{0,2}m\W{0,2}\s*([0-9oOlISZ]{4})")
+_DATE_RE = re.compile(r"\bt\w{0,4}ng\W{0,2}\s*(\S{1,6}?)\s*[,.]?\s*n\w{0,2}(?:m|ni|rn)\W{0,2}\s*([0-9oOlISZ]{4})")
 
 
 def number_line_match(line: Line) -> re.Match[str] | None:

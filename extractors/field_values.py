@@ -186,4 +186,4 @@ def doc_number_value(rules: Rules, raw: str) -> Normalised:
 def known_symbols(rules: Rules) -> list[str]:
     """Type symbols of every rule and the agency codes common in numbers, for restoring OCR slips."""
     out = [s for r in rules.types.values() for s in r.symbols]
-    return out + ["UBND", "HĐND", "BCĐ", "TTr", "CTr", "QyĐ", "XPHC", "VPUB"]
+    return out + [c for c in rules.common.agency_codes if c not in out]

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from extractors import places
 from extractors.vietnamese import TONE_MARKS, fold_key, is_vietnamese_syllable, normalize_text
@@ -25,8 +26,8 @@ LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêề�
 DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                                "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
                                "g": "9", "q": "9", "G": "6", "b": "6", "T": "7"})
-_TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*]+$")
-_LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)]+")
+_TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*“”„«»]+$")
+_LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)“”„«»]+")
 _LEADER = re.compile(r"(?:\s*[.…·_]){3,}.*$")  # dotted leaders of filled-in forms, and what follows them
 
 
@@ -76,7 +77,7 @@ def repair_digits(text: str) -> tuple[str, bool]:
 
 _DMY = re.compile(r"(?<!\d)(\S{1,2})\s*[/.\-]\s*(\S{1,2})\s*[/.\-]\s*(\S{4})(?!\d)")
 _WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*\bt\w{0,4}ng\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
-                         r"n\w{0,2}m\W{0,2}\s*(\S{4})", re.IGNORECASE)
+                         r"n\w{0,2}(?:m|ni|rn)\W{0,2}\s*(\S{4})", re.IGNORECASE)
 
 
 def _ascii_digits(text: str) -> bool:
@@ -183,6 +184,10 @@ def book_number_value(text: str) -> Normalised:
     if not num.isdigit() or (year and not year.isdigit()):
         return Normalised(None, notes=["quyển số không đọc được / book number unreadable"])
     value = num + (f"/{year}" if year else "")
+    if int(num) == 0 or (not year and re.match(r"[^\s,;.]", text[m.end():])):
+        # "0" alone, or digits cut short by a letter or a mark: part of the number was not read
+        return Normalised(value, repaired=c1 or c2, certainty=0.4,
+                          notes=[f"quyển số đọc được '{text[:15]}' không trọn / book number partly unreadable"])
     if int(num) > 20:
         # a commune opens a few books a year: a large book number is more likely a misread digit
         return Normalised(value, repaired=c1 or c2, certainty=0.6,
@@ -206,15 +211,59 @@ _SYMBOL_OK = re.compile(rf"^[{UPPER}{LOWER}0-9&.]+(?:-[{UPPER}{LOWER}0-9&.]+)*$"
 
 def canonical_symbol(symbol: str, known: list[str]) -> str:
     """Symbol groups restored to their known spelling where OCR lost the stroke of Đ (QD → QĐ)."""
+    return repair_symbol(symbol, known)[0]
+
+
+def repair_symbol(symbol: str, known: list[str]) -> tuple[str, str]:
+    """(symbol, how it was repaired: "" | "joined" | "letter").
+
+    - QD → QĐ: the stroke of Đ lost;
+    - CTUBND, KHxVHTT → CT-UBND, KH-VHTT ("joined"): the hyphen lost or read as a letter, between two
+      known codes;
+    - URND → UBND ("letter"): one letter of a code of four or more, when exactly one known code is that
+      close. The caller lowers its confidence: a letter was changed.
+    """
     by_fold = {fold_key(k): k for k in known}
-    groups = []
+    groups, how = [], ""
     for g in symbol.split("-"):
         if g in known:
             groups.append(g)
             continue
         k = by_fold.get(fold_key(g))
-        groups.append(k if k is not None and fold_key(k) == fold_key(g) else g)
-    return "-".join(groups)
+        if k is not None:
+            groups.append(k)
+            continue
+        split = _split_glued(g, by_fold)
+        if split is not None:
+            groups.extend(split)
+            how = how or "joined"
+            continue
+        near = _one_letter_off(g, by_fold)
+        if near is not None:
+            groups.append(near)
+            how = "letter"
+            continue
+        groups.append(g)
+    return "-".join(groups), how
+
+
+def _split_glued(group: str, by_fold: dict[str, str]) -> list[str] | None:
+    key = fold_key(group)
+    for i in range(2, len(key) - 1):
+        for gap in (0, 1):
+            a, b = key[:i], key[i + gap:]
+            if a in by_fold and b in by_fold and (gap == 0 or not group[i].isalnum() or group[i].islower()):
+                return [by_fold[a], by_fold[b]]
+    return None
+
+
+def _one_letter_off(group: str, by_fold: dict[str, str]) -> str | None:
+    key = fold_key(group)
+    if len(key) < 4 or not group.isupper():
+        return None
+    close = [k for f, k in by_fold.items()
+             if len(f) == len(key) and sum(x != y for x, y in zip(f, key, strict=True)) == 1]
+    return close[0] if len(close) == 1 else None
 
 
 def _split_number(text: str) -> tuple[str, str]:
@@ -265,7 +314,13 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
     notes = []
     if symbol:
         parts = symbol.split("/")
-        parts = [canonical_symbol(p, known_symbols) for p in parts]
+        fixed = [repair_symbol(p, known_symbols) for p in parts]
+        parts = [f for f, _ in fixed]
+        hows = {h for _, h in fixed}
+        if "letter" in hows:
+            notes.append(f"ký hiệu '{symbol}' đọc thành '{'/'.join(parts)}': cần kiểm tra"
+                         f" / symbol read as '{symbol}', taken as '{'/'.join(parts)}'")
+        repaired = repaired or bool(hows - {""})
         symbol = "/".join(parts)
         if not all(_SYMBOL_OK.match(p) for p in parts):
             notes.append(f"ký hiệu '{symbol}' có ký tự lạ / symbol has stray characters")
@@ -287,6 +342,7 @@ def title_case_name(text: str, surnames: list[str] | None = None) -> Normalised:
     marks on capitals) takes the surname's spelling."""
     text = clean_value(text)
     text = re.split(r"[,;:(]", text)[0].strip()
+    text = re.sub(r"(?<=[^\W\d_])[.·•](?=[^\W\d_])", " ", text)  # "Minh.Việt": a speck read as a dot
     words = text.split()
     while words and words[0].lower() in _HONORIFICS:  # exact: "Châu" is a surname, "cháu" is not
         words = words[1:]
@@ -308,6 +364,16 @@ def title_case_name(text: str, surnames: list[str] | None = None) -> Normalised:
         if first not in known and len(options) == 1:
             name = " ".join([next(iter(options)), *name.split()[1:]])
             repaired, certainty = True, 0.9
+        elif first not in known and not options and len(first) >= 2:
+            # "Ặng Thị Lan Oanh", "Ạm Văn Hải": the seal hid the surname's first letters; marks and all, the
+            # rest fits only one surname. The clerk still checks it.
+            low = first.lower()
+            whole = [k for k in known if k.lower().endswith(low) and len(k) > len(first)]
+            if len(whole) == 1:
+                name = " ".join([whole[0], *name.split()[1:]])
+                repaired, certainty = True, 0.6
+                notes.append(f"họ '{first}' bị che một phần, hiểu là '{whole[0]}' / surname '{first}' partly hidden,"
+                             f" taken as '{whole[0]}'")
     if not 2 <= len(words) <= 6:
         certainty = 0.5
         notes.append(f"họ tên '{name}' có {len(words)} chữ / name has {len(words)} words")
@@ -381,6 +447,17 @@ def sex_value(text: str, values: dict[str, list[str]]) -> Normalised:
     for canon, variants in values.items():
         if key in {fold_key(v) for v in variants}:
             return Normalised(canon)
+    # "Na", "Narn", "Nừ": one letter lost or misread, and only one value that close; the ID's sex digit
+    # checks it later
+    close = {canon for canon, variants in values.items() for v in variants
+             if len(key) >= 2 and fold_key(v).startswith(key)}
+    if len(close) != 1:
+        close = {canon for canon, variants in values.items() for v in variants
+                 if len(key) >= 3 and Levenshtein.distance(key, fold_key(v)) <= 1 + (len(key) > 3)}
+    if len(close) == 1:
+        canon = close.pop()
+        return Normalised(canon, repaired=True, certainty=0.75,
+                          notes=[f"giới tính đọc được '{word[0]}', hiểu là '{canon}' / sex read as '{word[0]}'"])
     return Normalised(None, notes=[f"giới tính '{word[0]}' không rõ / sex unreadable"])
 
 

@@ -90,16 +90,17 @@ def tessdata_dir(cmd: str) -> str | None:
 _local = threading.local()
 
 
-def _inprocess_api(settings: Settings):
-    """One Tesseract per thread, its model loaded once: a process per page costs a tenth of a second more."""
+def _inprocess_api(settings: Settings, psm: int):
+    """One Tesseract per thread and mode, its model loaded once: a process per page costs a tenth of a
+    second more."""
     import tesserocr
 
-    key = (settings.ocr_lang, settings.tesseract_psm)
+    key = (settings.ocr_lang, psm)
     apis = _local.__dict__.setdefault("apis", {})
     if key not in apis:
         path = tessdata_dir(check_tesseract(settings.tesseract_cmd, settings.ocr_lang))
         apis[key] = tesserocr.PyTessBaseAPI(path=path or "", lang=settings.ocr_lang,
-                                            psm=settings.tesseract_psm, oem=tesserocr.OEM.LSTM_ONLY)
+                                            psm=psm, oem=tesserocr.OEM.LSTM_ONLY)
     return apis[key]
 
 
@@ -116,8 +117,8 @@ def uses_inprocess(settings: Settings) -> bool:
     return _has_tesserocr()
 
 
-def _tsv_inprocess(gray: np.ndarray, settings: Settings, dpi: int) -> str:
-    api = _inprocess_api(settings)
+def _tsv_inprocess(gray: np.ndarray, settings: Settings, dpi: int, psm: int) -> str:
+    api = _inprocess_api(settings, psm)
     gray = np.ascontiguousarray(gray)
     h, w = gray.shape[:2]
     api.SetImageBytes(gray.tobytes(), w, h, 1, w)
@@ -127,12 +128,12 @@ def _tsv_inprocess(gray: np.ndarray, settings: Settings, dpi: int) -> str:
     return api.GetTSVText(0)
 
 
-def _tsv_cli(gray: np.ndarray, settings: Settings, dpi: int) -> str:
+def _tsv_cli(gray: np.ndarray, settings: Settings, dpi: int, psm: int) -> str:
     import pytesseract
 
     check_tesseract(settings.tesseract_cmd, settings.ocr_lang)
     pytesseract.pytesseract.tesseract_cmd = settings.tesseract_cmd
-    config = f"--oem 1 --psm {settings.tesseract_psm} --dpi {dpi}"
+    config = f"--oem 1 --psm {psm} --dpi {dpi}"
     try:
         with page_file(gray) as path:
             return pytesseract.image_to_data(path, lang=settings.ocr_lang, config=config,
@@ -163,7 +164,8 @@ def words_from_tsv(tsv: str) -> list[Word]:
     return words
 
 
-def ocr_words(gray: np.ndarray, settings: Settings, dpi: int | None = None) -> list[Word]:
+def ocr_words(gray: np.ndarray, settings: Settings, dpi: int | None = None, psm: int | None = None) -> list[Word]:
+    """Words of one image; `psm` overrides the page segmentation mode of the settings (11: sparse text)."""
     dpi = dpi or settings.ocr_dpi
     read = _tsv_inprocess if uses_inprocess(settings) else _tsv_cli
-    return [w for w in words_from_tsv(read(gray, settings, dpi)) if not is_noise(w)]
+    return [w for w in words_from_tsv(read(gray, settings, dpi, psm or settings.tesseract_psm)) if not is_noise(w)]

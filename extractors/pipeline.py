@@ -22,6 +22,7 @@ from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
+from extractors.second_look import reread_signing_space
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
 
@@ -100,12 +101,28 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
         if reads_upright(words):
             break
     h, w = state.gray.shape[:2]
+    if settings.second_look:
+        t = time.perf_counter()
+        common = _common_rules(settings)
+        extra, replaced = reread_signing_space(state.gray, words, settings, round(page.dpi * state.scale),
+                                               common.signer.titles, common.surnames)
+        state.timings_ms["second_look"] = (time.perf_counter() - t) * 1000
+        if extra:
+            words = [wd for wd in words if wd not in replaced] + extra
+            state.notes.append(f"signing space read again: {len(extra)} words, {len(replaced)} replaced")
     result = PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,
         words=words, text=reading_order_text(words, w, h), confidence=_confidence(words),
         rotation=state.rotation, skew=state.skew, timings_ms=state.timings_ms, preprocess_notes=state.notes,
     )
     return result, state.color
+
+
+def _common_rules(settings: Settings):
+    from config.doctypes import get_rules
+
+    extra = getattr(settings, "doctypes_dir", None)
+    return get_rules(str(extra) if extra else None).common
 
 
 def _overlaps(a: Word, boxes: list[Word]) -> bool:

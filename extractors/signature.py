@@ -59,6 +59,9 @@ def best_title_suffix(text: str, titles: list[str]) -> tuple[str, str | None, fl
     return best
 
 
+OFF_CENTRE = 1.5  # line heights between the centres of the signer's name and title, at most
+
+
 def _name_like(line: Line, surnames: set[str]) -> float:
     """How much a line looks like a person's name: 2-5 capitalised syllables, a known surname first."""
     text = re.sub(r"^[^\w]+|[^\w]+$", "", line.text)
@@ -130,8 +133,14 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
             ln, sc = max(named, key=lambda x: (x[1], x[0].y0))
             text = re.sub(r"^[^\w]+|[^\w]+$", "", ln.text)
             start = ln.text.find(text)
-            sig.name = Candidate(text, ln.words_in(start, start + len(text)), min(1.0, sc), "signer_name",
-                                 lines=[ln])
+            words = ln.words_in(start, start + len(text))
+            sig.name = Candidate(text, words, min(1.0, sc), "signer_name", lines=[ln])
+            ref = title_line or last
+            if words and abs((words[0].x0 + words[-1].x1) / 2 - ref.cx) > OFF_CENTRE * ref.height:
+                # the block is centred: a name standing off the title's centre lost a word to the seal
+                sig.name.certainty = min(sig.name.certainty, 0.5)
+                sig.name.notes.append("tên người ký lệch so với chức vụ, có thể thiếu chữ bị dấu che"
+                                      " / the name stands off-centre: a word may be hidden by the seal")
         return sig
     return Signature()
 

@@ -57,3 +57,18 @@ def test_real_scan_with_handwritten_number_is_flagged_not_guessed() -> None:
         if value not in (None, truth):
             assert rec.confidence.fields[key] <= 0.4, key
             assert any("viết tay" in p for p in rec.problems), rec.problems
+
+
+@pytest.mark.parametrize(("seed", "doc_type"), [
+    (100003, "xac_nhan_tinh_trang_hon_nhan"),  # black-and-white copy: the page reading loses the whole name
+    (100048, "giay_phep_xay_dung"),  # grey copy: the seal hides the surname "Phạm"
+])
+def test_signer_name_under_the_seal_of_a_hard_copy_is_read_by_the_second_look(
+        tmp_path: Path, seed: int, doc_type: str) -> None:
+    gen = pytest.importorskip("tests.fixtures.generator")
+    doc = gen.generate_document(seed, doc_type, level="hard")
+    path = gen.save_document(doc, tmp_path, fmt="png")
+    want = doc.truth_fields["signer_name"]
+    assert extract(path, Settings()).record.fields.get("signer_name") == want
+    # without it the name is lost or cut: the second look is what reads it
+    assert extract(path, Settings(second_look=False)).record.fields.get("signer_name") != want

@@ -6,6 +6,7 @@ import pytest
 
 from config.doctypes import get_rules
 from extractors.docview import Line
+from extractors.field_values import known_symbols
 from extractors.handwriting import date_from_line, doc_number_from_line
 from extractors.issuer import issuer_from_lines, qualify
 from extractors.normalise import (
@@ -21,6 +22,7 @@ from tests.test_fields_pages import H, W, line
 
 COMMON = get_rules().common
 SYMBOLS = ["QĐ", "CT", "TTr", "UBND"]
+KNOWN = known_symbols(get_rules())  # every type's symbol and the agency codes of config/doctypes
 
 
 @pytest.mark.parametrize(("raw", "want"), [
@@ -205,3 +207,75 @@ def test_summary_with_an_impossible_syllable_is_less_certain() -> None:
     assert summary_text("Về việc tăng cường phòng cháy, chữa cháy").certainty == 1.0
     assert summary_text("Về việc tăng cửờng phòng cháy, chữa cháy").certainty < 0.75  # two tone marks
     assert summary_text("V/v góp ý dự thảo Quyết định số 2269/QĐ-TTg về COVID-19").certainty == 1.0
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("02/CTUBND", "02/CT-UBND"),  # the hyphen lost between two known codes
+    ("52/UBNDXNTTHN", "52/UBND-XNTTHN"),
+    ("83/KHxVHTT", "83/KH-VHTT"),  # the hyphen read as a letter
+])
+def test_symbol_with_its_hyphen_lost_is_joined_again(raw: str, want: str) -> None:
+    parsed = parse_doc_number(raw, KNOWN)
+    assert parsed.value == want and parsed.repaired and not parsed.notes
+
+
+def test_symbol_with_a_misread_letter_is_restored_but_flagged() -> None:
+    parsed = parse_doc_number("08/CT-URND", KNOWN)
+    assert parsed.value == "08/CT-UBND" and parsed.notes  # a note: the field goes to review
+
+
+@pytest.mark.parametrize("raw", ["133/KH-TCKH", "15/KHĐT", "07/TB-STTTT"])
+def test_real_agency_codes_are_not_split_or_changed(raw: str) -> None:
+    parsed = parse_doc_number(raw, KNOWN)
+    assert parsed.value == raw and not parsed.notes
+
+
+def test_place_and_date_line_that_lost_the_word_ngay() -> None:
+    ln = _number_line(("Phong Điền, 08 tháng 9 năm 2022", 1250, 400))
+    assert date_from_line(ln, 80, 1.22)[0] == "2022-09-08"
+
+
+def test_year_word_read_as_nani() -> None:
+    ln = _number_line(("Hải Phòng, ngày 09 tháng 02 năni 2021", 1250, 400))
+    assert date_from_line(ln, 80, 1.22)[0] == "2021-02-09"
+    assert parse_date("ngày 09 tháng 02 narn 2021").value == "2021-02-09"
+
+
+@pytest.mark.parametrize(("raw", "want"), [("Na", "Nam"), ("Narn", "Nam"), ("Nuu", "Nữ"), ("N", None),
+                                          ("Xyz", None)])
+def test_sex_with_a_letter_lost_is_read_when_only_one_value_is_that_close(raw: str, want: str | None) -> None:
+    from extractors.normalise import sex_value
+
+    got = sex_value(raw, COMMON.sex_values)
+    assert got.value == want
+    if want is not None:
+        assert got.certainty < 1.0 and got.notes
+
+
+@pytest.mark.parametrize("raw", ["0", "0]/2016", "5a"])
+def test_book_number_read_in_part_is_not_trusted(raw: str) -> None:
+    from extractors.normalise import book_number_value
+
+    assert book_number_value(raw).certainty < 0.5
+
+
+def test_name_with_a_speck_read_as_a_dot_between_words() -> None:
+    assert title_case_name("Nguyễn Hoàng Minh.Việt").value == "Nguyễn Hoàng Minh Việt"
+
+
+def test_value_in_curly_quotes_loses_them() -> None:
+    from extractors.normalise import clean_value
+
+    assert clean_value("“Thửa đất số 142, tờ bản đồ số 17”") == "Thửa đất số 142, tờ bản đồ số 17"
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Ặng Thị Lan Oanh", "Đặng Thị Lan Oanh"),  # the seal hid "Đ"
+    ("Ạm Văn Hải", "Phạm Văn Hải"),
+    ("Ương Văn Dũng", "Ương Văn Dũng"),  # Dương, Lương, Trương, Vương: not guessed
+])
+def test_surname_partly_hidden_is_completed_only_when_one_surname_fits(raw: str, want: str) -> None:
+    got = title_case_name(raw, COMMON.surnames)
+    assert got.value == want
+    if want != raw:
+        assert got.repaired and got.certainty <= 0.6  # completed, and the clerk checks it
