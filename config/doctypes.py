@@ -188,3 +188,9 @@ def load_rules(extra_dir: Path | None = None) -> Rules:
 @lru_cache(maxsize=4)
 def get_rules(extra_dir: str | None = None) -> Rules:
     return load_rules(Path(extra_dir) if extra_dir else None)
+
+
+def rules_for(settings: object) -> Rules:
+    """The rules a pipeline run uses: the bundled ones, plus `settings.doctypes_dir` when one is set."""
+    extra = getattr(settings, "doctypes_dir", None)
+    return get_rules(str(extra) if extra else None)

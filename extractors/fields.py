@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.doctypes import FieldRule, Rules, get_rules
+from config.doctypes import FieldRule, Rules, rules_for
 from config.settings import Settings
 from extractors.classify import Classification, classify
 from extractors.consensus import Corpus, vote_marks
@@ -65,7 +65,7 @@ class Context:
 
 def analyse(record: Any, pages: list, settings: Settings) -> None:
     """Fill record.doc_type, fields, confidence.fields, needs_review, problems in place."""
-    rules = get_rules(str(settings.doctypes_dir) if getattr(settings, "doctypes_dir", None) else None)
+    rules = rules_for(settings)
     view = DocView(pages)
     cls = classify(view, rules)
     header = build_header(view, rules, cls)

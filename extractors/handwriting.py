@@ -94,14 +94,14 @@ def doc_number_from_line(line: Line, start: int, known_symbols: list[str], max_c
 
 # "ngày 06 tháng 12 năm 2021" as OCR reads it: "ngày0?", "ngàW/†", "ngày4†tháng", "tông" for "tháng",
 # "năni" and "narn" for "năm"
-_DATE_TAIL = (r"(?P<day>.{0,7}?)\s*(?P<th>\bt\w{0,4}ng|th\w{0,3}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
-              r"\s*[,.]?\s*(?P<nam>n\w{0,2}(?:m|ni|rn))\W{0,2}\s*(?P<year>[0-9OoIlSZ]{4})")
+_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
+               r"\s*[,.]?\s*(?P<nam>n\w{0,2}(?:m|ni|rn))\W{0,2}\s*(?P<year>[0-9OoIlSZ]{4})")
+_DATE_TAIL = r"(?P<day>.{0,7}?)\s*" + _MONTH_YEAR
 # after the place's comma first: with the day left blank, "Quảng Ngãi, ngày tháng" must not read "Ngãi" as "ngày"
 _DATE_PARTS_AFTER_COMMA = re.compile(r",\s*(?P<ng>ng[a-z]{0,3})" + _DATE_TAIL)
 _DATE_PARTS = re.compile(r"(?P<ng>\bng(?!ai\b)[a-z]{0,3})" + _DATE_TAIL)
 # "Phong Điền, 08 tháng 9 năm 2022": the word "ngày" lost to noise; the printed day digits follow the comma
-_DATE_PARTS_NO_NGAY = re.compile(r",\s*(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})\s*"
-                                 + _DATE_TAIL[_DATE_TAIL.index("(?P<th>"):])
+_DATE_PARTS_NO_NGAY = re.compile(r",\s*(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})\s*" + _MONTH_YEAR)
 
 
 @dataclass

@@ -36,6 +36,10 @@ class Word:
         return (self.y0 + self.y1) / 2
 
 
+def boxes_overlap(a: Word, b: Word) -> bool:
+    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+
+
 class WordBox:
     """The box around a run of words (anything with `.words`): shared by layout segments and the
     lines the field rules read."""

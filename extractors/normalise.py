@@ -209,11 +209,6 @@ def dossier_code_value(text: str) -> Normalised:
 _SYMBOL_OK = re.compile(rf"^[{UPPER}{LOWER}0-9&.]+(?:-[{UPPER}{LOWER}0-9&.]+)*$")
 
 
-def canonical_symbol(symbol: str, known: list[str]) -> str:
-    """Symbol groups restored to their known spelling where OCR lost the stroke of Đ (QD → QĐ)."""
-    return repair_symbol(symbol, known)[0]
-
-
 def repair_symbol(symbol: str, known: list[str]) -> tuple[str, str]:
     """(symbol, how it was repaired: "" | "joined" | "letter").
 

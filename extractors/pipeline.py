@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from config.doctypes import rules_for
 from config.settings import PIPELINE_VERSION, Settings
-from extractors.layout import Word, reading_order_text
+from extractors.layout import Word, boxes_overlap, reading_order_text
 from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
@@ -103,9 +104,9 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
     h, w = state.gray.shape[:2]
     if settings.second_look:
         t = time.perf_counter()
-        common = _common_rules(settings)
+        common = rules_for(settings).common
         extra, replaced = reread_signing_space(state.gray, words, settings, round(page.dpi * state.scale),
-                                               common.signer.titles, common.surnames)
+                                               common.signer, common.surnames)
         state.timings_ms["second_look"] = (time.perf_counter() - t) * 1000
         if extra:
             words = [wd for wd in words if wd not in replaced] + extra
@@ -118,15 +119,8 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
     return result, state.color
 
 
-def _common_rules(settings: Settings):
-    from config.doctypes import get_rules
-
-    extra = getattr(settings, "doctypes_dir", None)
-    return get_rules(str(extra) if extra else None).common
-
-
 def _overlaps(a: Word, boxes: list[Word]) -> bool:
-    return any(min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0) for b in boxes)
+    return any(boxes_overlap(a, b) for b in boxes)
 
 
 def _hybrid_page(page: Page, settings: Settings) -> PageResult:

@@ -9,15 +9,17 @@ reading has no word there, so a clean page costs nothing.
 
 from __future__ import annotations
 
-import re
 from statistics import median
 
 import numpy as np
 from rapidfuzz import fuzz
 
+from config.doctypes import SignerRules
 from config.settings import Settings
-from extractors.layout import Word, group_lines, split_segments
+from extractors.field_rules import alnum_key
+from extractors.layout import Word, boxes_overlap, group_lines, split_segments
 from extractors.ocr import ocr_words
+from extractors.signature import strip_authority
 from extractors.vietnamese import fold_key
 
 SPARSE_PSM = 11
@@ -29,14 +31,14 @@ _LINE_KEY_BASE = 9000  # keys of the second reading never meet the first reading
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", fold_key(text))
+    return alnum_key(text).replace(" ", "")  # "PHÓCHÙTICH" and "PHÓ CHỦ TỊCH" compare alike
 
 
-def _is_title(text: str, titles: list[str]) -> bool:
-    key = _key(re.sub(r"^\W*(?:TM|KT|TL|TUQ|Q)\s*[.,:]\s*", "", text, flags=re.IGNORECASE))
+def _is_title(text: str, signer: SignerRules, title_keys: list[str]) -> bool:
+    key = _key(strip_authority(text, signer.authority_prefixes)[1])
     if len(key) < 5:
         return False
-    return any(fuzz.ratio(key, _key(t)) >= 82 for t in titles)
+    return any(fuzz.ratio(key, t) >= 82 for t in title_keys)
 
 
 def _has_letters(text: str) -> bool:
@@ -59,19 +61,20 @@ def _looks_whole(line: list[Word], title_cx: float, lh: float, surnames: set[str
     return abs(cx - title_cx) <= CENTRE_SLACK * lh and max(gaps, default=0) <= GAP_SLACK * lh
 
 
-def signing_space(words: list[Word], width: int, height: int, titles: list[str], surnames: set[str]
+def signing_space(words: list[Word], width: int, height: int, signer: SignerRules, surnames: set[str]
                   ) -> tuple[tuple[int, int, int, int], tuple[float, float], list[Word]] | None:
     """The box of the space under the lowest position title, the title's centre and line height, and the
     words of the first reading that the second may replace (a name that does not look whole); None when
     the first reading already has the name whole."""
     # a segment, not the line: the title often shares its row with the recipients ("- Các cơ quan; CHỦ TỊCH")
     lines = [seg.words for ln in group_lines(words) if ln for seg in split_segments(ln, width)]
+    title_keys = [_key(t) for t in signer.titles]
     found = []
     for ln in lines:
         y0 = min(w.y0 for w in ln)
         if y0 < 0.35 * height or len(ln) > 7:
             continue
-        if _is_title(" ".join(w.text for w in ln), titles):
+        if _is_title(" ".join(w.text for w in ln), signer, title_keys):
             found.append(ln)
     if not found:
         return None
@@ -98,11 +101,11 @@ def _dark_ink_only(crop: np.ndarray) -> np.ndarray:
 
 
 def reread_signing_space(gray: np.ndarray, words: list[Word], settings: Settings, dpi: int,
-                         titles: list[str], surnames: list[str]) -> tuple[list[Word], list[Word]]:
+                         signer: SignerRules, surnames: list[str]) -> tuple[list[Word], list[Word]]:
     """(words to add, words of the first reading they replace), in page coordinates."""
     h, w = gray.shape[:2]
     known = {fold_key(x) for x in surnames}
-    found = signing_space(words, w, h, titles, known)
+    found = signing_space(words, w, h, signer, known)
     if found is None:
         return [], []
     (x0, y0, x1, y1), (cx, lh), partial = found
@@ -127,11 +130,7 @@ def reread_signing_space(gray: np.ndarray, words: list[Word], settings: Settings
         word.x0, word.x1, word.y0, word.y1 = word.x0 + x0, word.x1 + x0, word.y0 + y0, word.y1 + y0
         word.line_key = (_LINE_KEY_BASE + word.line_key[0], *word.line_key[1:]) if word.line_key else ()
     # the whole name wins over what the first reading made of the same pixels (seal debris, a part of it)
-    replaced = list(partial) + [o for o in words if o not in partial and any(_overlap(o, n) for n in name_line)]
+    replaced = list(partial) + [o for o in words if o not in partial and any(boxes_overlap(o, n) for n in name_line)]
     kept = [o for o in words if o not in replaced]
-    out = [wd for wd in best if wd in name_line or not any(_overlap(wd, o) for o in kept)]
+    out = [wd for wd in best if wd in name_line or not any(boxes_overlap(wd, o) for o in kept)]
     return out, (replaced if out else [])
-
-
-def _overlap(a: Word, b: Word) -> bool:
-    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)

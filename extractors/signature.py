@@ -25,7 +25,7 @@ class Signature:
     authority: list[str] = field(default_factory=list)
 
 
-def _strip_authority(text: str, prefixes: list[str]) -> tuple[str | None, str]:
+def strip_authority(text: str, prefixes: list[str]) -> tuple[str | None, str]:
     t = re.sub(r"^[\W_]+", "", text)
     for p in sorted(prefixes, key=len, reverse=True):
         core = p.rstrip(".")
@@ -84,7 +84,7 @@ def _is_heading(text: str, headings: list[str]) -> bool:
 
 def _capacity(line: Line, common: CommonRules) -> tuple[str | None, str, float]:
     """(authority prefix, rest, title score) of a line of the signature block."""
-    auth, rest = _strip_authority(line.text, common.signer.authority_prefixes)
+    auth, rest = strip_authority(line.text, common.signer.authority_prefixes)
     rest, _, score = best_title_suffix(rest, common.signer.titles)
     return auth, rest, score
 

@@ -241,7 +241,7 @@ def test_doc_number_parsers_never_raise_and_are_idempotent(text):
         assert normalise.parse_doc_number(parsed.value, KNOWN_SYMBOLS).value == parsed.value
         assert " " not in parsed.value
     field_values.doc_number_value(RULES, text)
-    normalise.canonical_symbol(text, KNOWN_SYMBOLS)
+    normalise.repair_symbol(text, KNOWN_SYMBOLS)
     key = search_keys.doc_number_key(text)
     if key is not None:
         assert search_keys.doc_number_key(key) == key
