@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     ocr_dpi: int = Field(250, ge=150, le=600, description="resolution low-resolution page images are brought to for OCR")
     render_dpi: int = Field(300, ge=72, le=600, description="resolution born-digital PDF pages are rasterised at")
     tesseract_psm: int = 3
+    lexicon_repair: bool = Field(True, description="repair OCR slips in summaries with a Vietnamese dictionary "
+                                                   "(underthesea's Viet74K and config/lexicon/extra_words.txt)")
     second_look: bool = Field(True, description="read the signing space again alone (sparse text) when the "
                                                 "page reading found no name under the signer's title")
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from statistics import median
 
 from rapidfuzz import fuzz
 
@@ -333,11 +334,23 @@ def _is_leader_end(text: str) -> bool:
     return bool(re.search(r"(?:[.…·_]\s*){3,}\S{0,12}$", text))
 
 
+UNFINISHED_SLACK = 0.15  # of the page width
+_UNIT_END = re.compile(r"(?:,|-|–|\btỉnh|\bthành phố|\bhuyện|\bquận|\bthị xã|\bxã|\bphường|\bthị trấn)\W*$",
+                       re.IGNORECASE)
+
+
+def unfinished_address(rule: FieldRule, value: str) -> bool:
+    """An address line that ends on a comma or an administrative unit word has its place on the next line."""
+    return rule.type == "address" and bool(_UNIT_END.search(value.strip()))
+
+
 def wrapped(prev: Line, nxt: Line, page: Page, right_edge: float) -> bool:
     """`nxt` continues `prev`: prev ran to the right edge, nxt follows closely and starts at the margin."""
     if nxt.page != prev.page or _is_leader_end(prev.text):
         return False
-    gap = nxt.y0 - prev.y1
+    # medians of the word boxes: one speck under a word stretches the line's box into the next line
+    gap = median(w.y0 for w in nxt.words) - median(w.y1 for w in prev.words) if prev.words and nxt.words \
+        else nxt.y0 - prev.y1
     if gap > 0.9 * max(prev.height, nxt.height) or gap < -0.3 * prev.height:
         return False
     if prev.x1 < right_edge - 0.06 * page.width:
@@ -408,7 +421,7 @@ class LabelledSearch:
                 return None
             value, words, lines = _trim_leader(nxt.line, nxt.value_start, nxt.end)
         elif multiline and piece.end == len(piece.line.text) and not _is_leader_end(piece.line.text):
-            value, words, lines = self._continue(i, value, words, lines)
+            value, words, lines = self._continue(i, value, words, lines, unfinished_address(rule, value))
         if rule.pattern:
             m = re.search(expand_pattern(rule.pattern), value)
             if not m:
@@ -431,10 +444,12 @@ class LabelledSearch:
                 return p
         return None
 
-    def _continue(self, i: int, value: str, words: list[Word], lines: list[Line]
+    def _continue(self, i: int, value: str, words: list[Word], lines: list[Line], unfinished: bool = False
                   ) -> tuple[str, list[Word], list[Line]]:
         page = self.view.pages[lines[0].page]
         right = max((ln.x1 for ln in page.lines if not is_junk(ln)), default=page.width)
+        if unfinished:  # speck lines past the margin hide where the text wraps; the value itself says it goes on
+            right -= UNFINISHED_SLACK * page.width
         j = i + 1
         while j < len(self.pieces) and len(lines) < 4:
             p = self.pieces[j]
@@ -541,7 +556,9 @@ def prose_search(view: DocView, rule: FieldRule, body_from: Line | None) -> Cand
             if not m:
                 continue
             rest = stream.text[m.end():]
-            end = re.search(r";|\.\s+[" + UPPER + r"]|\.$|\n", rest)
+            # a full stop ends the value, unless the capitalised word after it goes on with a comma: a speck
+            # read as a stop inside a place name ("huyện Phong. Điền, tỉnh ...")
+            end = re.search(r";|\.\s+[" + UPPER + r"](?![^\s,.;]*,)|\.$|\n", rest)
             raw = rest[: end.start()] if end else rest[:200]
             if rule.pattern:
                 pm = re.search(expand_pattern(rule.pattern), raw)

@@ -13,6 +13,7 @@ from config.doctypes import Rules
 from extractors.docview import Line
 from extractors.issuer import issuer_from_label
 from extractors.layout import Word
+from extractors.lexicon import change_cost, load_lexicon
 from extractors.normalise import (
     Normalised,
     book_number_value,
@@ -120,7 +121,12 @@ def check_name(norm: Normalised, rules: Rules) -> Normalised:
     if norm.value is None:
         return norm
     common = rules.common
-    words = norm.value.split()
+    words = [_restore_syllable(w, rules) if i else w for i, w in enumerate(norm.value.split())]
+    if words != norm.value.split():
+        norm.notes.append(f"họ tên đọc được '{norm.value}', sửa dấu thành '{' '.join(words)}' / name marks "
+                          f"repaired")
+        norm.value, norm.repaired = " ".join(words), True
+        norm.certainty = min(norm.certainty, 0.7)  # a clerk confirms a repaired name
     odd = [w for w in words[1:] if w not in _syllables(rules)]
     if words[0] not in common.surnames:
         odd.insert(0, words[0])
@@ -128,6 +134,20 @@ def check_name(norm: Normalised, rules: Rules) -> Normalised:
         norm.certainty = min(norm.certainty, 0.55)
         norm.notes.append(f"họ tên có chữ ít gặp: {' '.join(odd)} / unusual name syllables: {' '.join(odd)}")
     return norm
+
+
+def _restore_syllable(word: str, rules: Rules) -> str:
+    """A name syllable that is no Vietnamese word at all ("Mính", "Hưữ", "Đuyên") takes the spelling of the
+    one given-name syllable nearest in marks with the same letters; a real word is never changed."""
+    lex = load_lexicon()
+    names = _syllables(rules)
+    if lex is None or word in names or word.lower() in lex.syllables:
+        return word
+    key = fold_key(word)
+    near = sorted((change_cost(word.lower(), n.lower()), n) for n in names if fold_key(n) == key)
+    if len(near) == 1 or (len(near) > 1 and near[0][0] < near[1][0]):
+        return near[0][1]
+    return word
 
 
 _SYLLABLE_CACHE: dict[int, set[str]] = {}
@@ -145,7 +165,8 @@ def place_value(raw: str) -> Normalised:
 
     Only the capitalised words just before "ngày" are the place: a merged "Số: ..." or stamp debris
     before them is not."""
-    text = clean_value(re.split(r"[:\"“”]", raw)[-1])
+    # a merged "Số: ..." ends at its colon; a quote is a speck inside the place ('Sơn "Trà'), not a border
+    text = clean_value(re.sub(r"[\"“”]", " ", raw).split(":")[-1])
     words = text.split()
     keep: list[str] = []
     for w in reversed(words):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ from extractors.field_rules import (
 from extractors.field_values import FieldResult, known_symbols, normalise
 from extractors.handwriting import date_from_line, date_parts, doc_number_from_line
 from extractors.issuer import confirm_issuer, issuer_from_lines
+from extractors.lexicon import repair_text
 from extractors.normalise import Normalised
 from extractors.signature import Signature, find_signature
 from schemas.fields import validate_fields
@@ -54,6 +56,7 @@ class Context:
     cls: Classification
     header: Header
     search: LabelledSearch
+    lexicon: bool = True  # repair free text with the Vietnamese dictionary (extractors/lexicon.py)
     _signature: Signature | None = None
 
     @property
@@ -70,7 +73,7 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
     cls = classify(view, rules)
     header = build_header(view, rules, cls)
     labels = LabelIndex(_labels_of(rules, cls.doc_type))
-    ctx = Context(view, rules, cls, header, LabelledSearch(view, labels))
+    ctx = Context(view, rules, cls, header, LabelledSearch(view, labels), lexicon=settings.lexicon_repair)
     results = extract_fields(ctx)
     check_across(results, rules, cls, record.confidence.ocr)
     _finish(record, ctx, results)
@@ -150,10 +153,25 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
         value, changed = vote_marks(value, _corpus(ctx, cand.lines))
         if changed:
             flags.add("consensus")
+    if rule.type in LEXICON_TYPES and ctx.lexicon:
+        value, notes = _lexicon_repair(ctx, value, cand)
+        if notes:
+            flags.add("lexicon")
+            norm.notes.append(f"sửa theo từ điển: {', '.join(notes)} / repaired from the dictionary")
     return FieldResult(name, value, conf, cand.source, cand.notes + norm.notes, flags, cand.lines)
 
 
 CONSENSUS_TYPES = {"summary", "name"}
+LEXICON_TYPES = {"summary"}
+
+
+def _lexicon_repair(ctx: Context, value: str, cand: Candidate) -> tuple[str, list[str]]:
+    skip = set(map(id, cand.lines))
+    seen = Counter(tok.lower() for ln in ctx.view.lines if id(ln) not in skip for tok in _SYLLABLE.findall(ln.text))
+    return repair_text(value, seen=seen)
+
+
+_SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def _corpus(ctx: Context, exclude: list[Line]) -> Corpus:

@@ -94,14 +94,23 @@ def doc_number_from_line(line: Line, start: int, known_symbols: list[str], max_c
 
 # "ngày 06 tháng 12 năm 2021" as OCR reads it: "ngày0?", "ngàW/†", "ngày4†tháng", "tông" for "tháng",
 # "năni" and "narn" for "năm"
+# the line is matched folded (lower case): the letters OCR reads for digits are lower case here
+_YEAR = r"(?P<year>(?=(?:[^\d\s]*\d){2})[0-9oilszqbg]{4})"  # "2O2l", "2O21": two real digits at least
 _MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
-               r"\s*[,.]?\s*(?P<nam>n\w{0,2}(?:m|ni|rn))\W{0,2}\s*(?P<year>[0-9OoIlSZ]{4})")
+               r"\s*[,.]?\s*(?P<nam>n\w{0,2}(?:m|ni|rn))\W{0,2}\s*" + _YEAR)
 _DATE_TAIL = r"(?P<day>.{0,7}?)\s*" + _MONTH_YEAR
 # after the place's comma first: with the day left blank, "Quảng Ngãi, ngày tháng" must not read "Ngãi" as "ngày"
 _DATE_PARTS_AFTER_COMMA = re.compile(r",\s*(?P<ng>ng[a-z]{0,3})" + _DATE_TAIL)
 _DATE_PARTS = re.compile(r"(?P<ng>\bng(?!ai\b)[a-z]{0,3})" + _DATE_TAIL)
 # "Phong Điền, 08 tháng 9 năm 2022": the word "ngày" lost to noise; the printed day digits follow the comma
 _DATE_PARTS_NO_NGAY = re.compile(r",\s*(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})\s*" + _MONTH_YEAR)
+
+
+def _printed_day(text: str) -> bool:
+    """A day as printed digits, or digits with one letter OCR often reads for a digit ("Q8", "0B", "1l").
+    Letters alone are taken only from the few that stand for digits most often: a handwritten day reads
+    as other letters and must be flagged, not repaired."""
+    return bool(re.fullmatch(r"[0-9OoIlSZ]{1,2}", text) or re.fullmatch(r"(?=.*\d)[0-9OoQDIlLiSsZzBbgqGT]{2}", text))
 
 
 @dataclass
@@ -138,14 +147,14 @@ def date_from_line(line: Line, max_conf: float, height_ratio: float
     day_words = line.words_in(*parts.day) if day else []
     printed = line.words_in(parts.month[0], parts.year[1])
     printed = [w for w in printed if re.fullmatch(r"\d{1,4}[.,]?", w.text)]
-    if not day or not re.fullmatch(r"[0-9OoIlSZ]{1,2}", day):
+    if not day or not _printed_day(day):
         return Reading(None, words, 0.0, {"missing", "handwritten"},
                        [f"ngày ký không đọc được ('{day}'), tháng {month} năm {year}: có thể viết tay, cần nhập tay"
                         f" / day unreadable ('{day}'), month {month} year {year}: probably handwritten"]).astuple()
     norm = make_date(day, month, year)
     if norm.value is None:
         return Reading(None, words, 0.0, {"missing"}, norm.notes).astuple()
-    pure = [w for w in day_words if re.fullmatch(r"\W*[0-9OoIlSZ]{1,2}\W*", w.text)]
+    pure = [w for w in day_words if _printed_day(w.text.strip(" .,:;'\"`-_"))]
     flags = suspicion(pure or day_words, printed, line, max_conf, height_ratio) if day_words else set()
     if day_words and not pure:
         flags.add("unclear")  # the day is glued to "ngày" or to debris

@@ -25,7 +25,7 @@ LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêề�
 # validate (a date that exists, an ID whose structure holds) before the caller keeps it.
 DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                                "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
-                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7"})
+                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1"})
 _TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*“”„«»]+$")
 _LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)“”„«»]+")
 _LEADER = re.compile(r"(?:\s*[.…·_]){3,}.*$")  # dotted leaders of filled-in forms, and what follows them
@@ -414,6 +414,8 @@ def summary_text(text: str) -> Normalised:
     text = normalize_text(text, keep_newlines=False)
     text = re.sub(r"^[^\w]+", "", text)
     text = re.sub(r"[\s_\-–—.,;:]+$", "", text)
+    if sum(text.count(q) for q in "\"“”") % 2:  # an unpaired quote at an edge is a speck, not a title
+        text = re.sub(r"^[\"“”]+|[\"“”]+$", "", text).strip()
     text = re.sub(r"^(V/v|V/V|v/v)\s*", "V/v ", text)
     text = re.sub(r"^Về\s*việc\b\s*", "Về việc ", text)  # "Vềviệc": a lost space after a bold word
     # specks of a seal or rule read as lone symbols ("chống „ thiên tai") or dots ("thành.tích")
@@ -552,6 +554,13 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     for abbr, full in sorted(abbreviations.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(rf"(?<![\w.]){re.escape(abbr)}\s*(?=[{UPPER}0-9])", full + " ", text)
     text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\b([Ss]ố)(\d)", r"\1 \2", text)  # "Tổ dân phố số5"
+    text = re.sub(r"(?<=\w)[”“\"]+(?=\s)", "", text)  # "số” 890": a speck read as a quote
+    text = re.sub(rf"\b[{LOWER}]\w*[{UPPER}]\w*", lambda m: m.group(0).lower(), text)  # "tỜ": a mark misread as case
+    text = re.sub(r",(?:\s*,)+", ",", text)  # a speck read as a second comma
+    text = _unit_words(text)
+    # a speck read as a full stop inside a place name: "huyện Phong. Điền, tỉnh ..."
+    text = re.sub(rf"(?<=[{LOWER}]{{2}})\.\s+(?=[{UPPER}][{LOWER}]*,)", " ", text)
     # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province
     # the last "tỉnh X" / "thành phố X" naming a province: a city of a province comes before it
     last = None
@@ -569,6 +578,25 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
         return Normalised(text, repaired=repaired, certainty=0.55,
                           notes=["địa chỉ không kết thúc bằng tỉnh/thành phố / address does not end with a province"])
     return Normalised(text, repaired=repaired, certainty=0.95 if repaired else 1.0)
+
+
+_UNIT_WORDS = {"tinh": "tỉnh", "thanh pho": "thành phố", "huyen": "huyện", "quan": "quận", "thi xa": "thị xã",
+               "xa": "xã", "phuong": "phường", "thi tran": "thị trấn"}
+_UNIT_SLOT = re.compile(rf"(^|,\s*)((?:[{LOWER}]+\s){{1,2}})(?=[{UPPER}0-9])")
+
+
+def _unit_words(text: str) -> str:
+    """The unit word that opens each part of an address, with its marks ("thành phổ Đà Nẵng" → "thành phố"):
+    only where its letters are those of a unit word and a capitalised name follows."""
+    def fix(m: re.Match) -> str:
+        words = m.group(2).split()
+        for n in (2, 1):
+            head = " ".join(words[-n:])
+            unit = _UNIT_WORDS.get(fold_key(head))
+            if unit is not None and len(words) >= n:
+                return m.group(1) + " ".join(words[:-n] + [unit]) + " "
+        return m.group(0)
+    return _UNIT_SLOT.sub(fix, text)
 
 
 def restore_address_names(text: str) -> tuple[str, bool]:

@@ -22,6 +22,8 @@ from extractors.vietnamese import is_vietnamese_syllable
 # An upside-down page reads as 20-40 % syllables, an upright one (even a poor 150 dpi copy) above 90 %.
 MIN_SYLLABLE_SHARE = 0.6
 MIN_WORDS_TO_JUDGE = 15
+# A poor copy turned a quarter may read as nothing at all: Tesseract takes its sideways lines for a picture
+MIN_WORDS_UPRIGHT = 3
 
 _OSD_ROTATE = re.compile(r"Rotate:\s+(\d+)")
 _OSD_CONF = re.compile(r"Orientation confidence:\s+([\d.]+)")
@@ -49,6 +51,8 @@ def tall_share(words: list[Word]) -> float:
 
 def needs_osd(words: list[Word]) -> str | None:
     """Why this first reading suggests a turned page, or None when it reads as an upright page."""
+    if len(words) < MIN_WORDS_UPRIGHT:
+        return "almost nothing read"
     if tall_share(words) > 0.5:
         return "text runs down the page"
     n, share = syllable_share(words)
@@ -99,7 +103,10 @@ def turns_to_try(state, words: list[Word], dpi: int) -> list[int]:
         state.notes.append(f"orientation unknown ({str(exc).splitlines()[0][:60]}; {reason})")
     finally:
         state.timings_ms["orientation"] = (time.perf_counter() - t) * 1000
-    suggested = [90, 270] if tall_share(words) > 0.5 else [180]
+    if len(words) < MIN_WORDS_UPRIGHT:
+        suggested = [90, 270, 180]
+    else:
+        suggested = [90, 270] if tall_share(words) > 0.5 else [180]
     return list(dict.fromkeys(([rot] if rot else []) + suggested))
 
 
@@ -108,4 +115,5 @@ def reads_upright(words: list[Word]) -> bool:
 
 
 def turned_is_better(first: list[Word], turned: list[Word]) -> bool:
-    return reading_quality(turned) >= reading_quality(first)
+    before, after = reading_quality(first), reading_quality(turned)
+    return after > before if before == 0 else after >= before  # a blank page stays as it came

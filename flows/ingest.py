@@ -26,6 +26,7 @@ from extractors.load import discover, display_path, sha256_file
 from flows.prefect_api import shared_api
 from flows.report import BatchReport, publish_report
 from flows.work import Outcome, describe_failure, is_disk_full, open_store, process_file, quarantine
+from store.models import FileStatus
 
 log = logging.getLogger("sohoa.ingest")
 
@@ -86,6 +87,17 @@ def _size(path: Path) -> int:
         return 0
 
 
+_FINAL = {str(FileStatus.DONE), str(FileStatus.NEEDS_REVIEW), str(FileStatus.QUARANTINED)}
+
+
+def _known_outcome(path: Path, digest: str, entry) -> Outcome:
+    """A file handled before: stored, or set aside with the reason it failed then (not retried, but named)."""
+    if entry.status == str(FileStatus.QUARANTINED):
+        return Outcome(str(path), digest, "skipped_quarantined", error_code=entry.error_code,
+                       error_message=f"failed before and set aside: {entry.error_message or entry.error_code}")
+    return Outcome(str(path), digest, "skipped_known", error_message="already in the store")
+
+
 def plan(paths: list[Path], settings: Settings) -> tuple[list[tuple[Path, str]], list[Outcome]]:
     """Hash every file; keep the new ones, skip those stored already or twice in this batch."""
     store = open_store(settings)
@@ -101,8 +113,8 @@ def plan(paths: list[Path], settings: Settings) -> tuple[list[tuple[Path, str]],
         if digest in seen:
             skipped.append(Outcome(str(path), digest, "skipped_duplicate",
                                    error_message=f"same content as {seen[digest]}"))
-        elif store.has_file(digest, PIPELINE_VERSION):
-            skipped.append(Outcome(str(path), digest, "skipped_known", error_message="already in the store"))
+        elif (entry := store.get_file(digest, PIPELINE_VERSION)) is not None and entry.status in _FINAL:
+            skipped.append(_known_outcome(path, digest, entry))
         else:
             todo.append((path, digest))
         seen.setdefault(digest, path)

@@ -11,6 +11,7 @@ STATUS_LABELS = {
     "done": "processed",
     "needs_review": "needs review",
     "skipped_known": "skipped (already stored)",
+    "skipped_quarantined": "skipped (failed before, still in quarantine)",
     "skipped_duplicate": "skipped (duplicate in batch)",
     "skipped_not_followed": "skipped (link out of the folder, broken link or special file)",
     "failed": "failed",
@@ -25,6 +26,7 @@ class BatchReport:
     seconds: float
     index: str
     failures: list[dict] = field(default_factory=list)
+    failed_before: list[dict] = field(default_factory=list)  # quarantined by an earlier batch, not retried
     outcomes: list[dict] = field(default_factory=list)
 
     @classmethod
@@ -38,6 +40,8 @@ class BatchReport:
             index=index_note,
             failures=[{"path": o.path, "code": o.error_code, "reason": o.error_message}
                       for o in outcomes if o.status == "failed"],
+            failed_before=[{"path": o.path, "code": o.error_code, "reason": o.error_message}
+                           for o in outcomes if o.status == "skipped_quarantined"],
             outcomes=[o.to_dict() for o in outcomes],
         )
 
@@ -56,6 +60,10 @@ class BatchReport:
             lines += ["", "## Failed files (set aside in quarantine, originals untouched)", "",
                       "| file | reason |", "|---|---|"]
             lines += [f"| {f['path']} | {f['code']}: {f['reason']} |" for f in self.failures]
+        if self.failed_before:
+            lines += ["", "## Failed in an earlier batch (still in quarantine, not retried)", "",
+                      "| file | reason |", "|---|---|"]
+            lines += [f"| {f['path']} | {f['code']}: {f['reason']} |" for f in self.failed_before]
         return "\n".join(lines)
 
 

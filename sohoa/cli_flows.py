@@ -45,6 +45,8 @@ def print_summary(report: dict) -> None:
     console.print(f"pages read: {report['pages']}; index: {report['index']}")
     for f in report["failures"]:
         console.print(f"[red]failed[/red] {f['path']}: {f['code']}: {f['reason']}")
+    for f in report.get("failed_before", []):
+        console.print(f"[yellow]failed before[/yellow] {f['path']}: {f['code']}: {f['reason']}")
 
 
 def ingest_command(

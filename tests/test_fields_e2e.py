@@ -72,3 +72,15 @@ def test_signer_name_under_the_seal_of_a_hard_copy_is_read_by_the_second_look(
     assert extract(path, Settings()).record.fields.get("signer_name") == want
     # without it the name is lost or cut: the second look is what reads it
     assert extract(path, Settings(second_look=False)).record.fields.get("signer_name") != want
+
+
+def test_a_poor_copy_turned_a_quarter_that_reads_as_nothing_is_turned_and_read(tmp_path: Path) -> None:
+    # upright reading of this sideways 150-dpi copy: Tesseract takes every line for a picture, no word at all
+    gen = pytest.importorskip("tests.fixtures.generator")
+    doc = gen.generate_document(100070, "quyet_dinh", level="hard", rotation=90)
+    path = gen.save_document(doc, tmp_path, fmt="png")
+    rec = extract(path, Settings()).record
+    assert rec.pages[0]["rotation"] in (90, 270) and rec.pages[0]["words"] > 100
+    assert rec.doc_type == "quyet_dinh"
+    for key in ("doc_number", "issuer", "summary", "signer_name"):
+        assert rec.fields.get(key) == doc.truth_fields[key], key

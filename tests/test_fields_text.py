@@ -279,3 +279,41 @@ def test_surname_partly_hidden_is_completed_only_when_one_surname_fits(raw: str,
     assert got.value == want
     if want != raw:
         assert got.repaired and got.certainty <= 0.6  # completed, and the clerk checks it
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Cầu Giấy, ngày Q8 tháng 11 năm 2020", "2020-11-08"),  # Q read for 0
+    ("Hà Nội, ngày 0B tháng 01 năm 2021", "2021-01-08"),  # B read for 8
+    ("Hà Nội, ngày 08 tháng 1L năm 2020", "2020-11-08"),  # L read for 1 in the month
+    ("Hà Nội, ngày 06 tháng 01 năm 2O2l", "2021-01-06"),  # the year with two letters for digits
+])
+def test_printed_day_month_and_year_with_a_letter_read_for_a_digit(text: str, want: str) -> None:
+    value, _, _, flags, _ = date_from_line(_number_line((text, 1250, 400)), 80, 1.22)
+    assert value == want and "repaired" in flags
+
+
+def test_day_of_letters_only_is_still_taken_for_handwriting() -> None:
+    value, _, _, flags, _ = date_from_line(_number_line(("Hà Nội, ngày Kb tháng 01 năm 2021", 1250, 400)), 80, 1.22)
+    assert value is None and "handwritten" in flags
+
+
+def test_address_debris_of_a_poor_copy_is_cleaned() -> None:
+    abbreviations = get_rules().common.address_abbreviations
+    got = expand_address("Thửa đất số” 890, tỜ bản đồ số 4, Thôn An Lộc, xã Hòa Nhơn, , huyện Hòa Vang, "
+                         "thành phổ Đà Nẵng", abbreviations)
+    assert got.value == ("Thửa đất số 890, tờ bản đồ số 4, Thôn An Lộc, xã Hòa Nhơn, huyện Hòa Vang, "
+                         "thành phố Đà Nẵng")
+    assert expand_address("Tổ dân phố số5, phường An Hải Bắc, quận Sơn Trà, thành phố Đà Nẵng",
+                          abbreviations).value.startswith("Tổ dân phố số 5,")
+    got = expand_address("Thôn Phú Hòa, xã Phong Hiền, huyện Phong. Điền, tỉnh Thừa Thiên Huế", abbreviations)
+    assert got.value == "Thôn Phú Hòa, xã Phong Hiền, huyện Phong Điền, tỉnh Thừa Thiên Huế"
+    # a real address is untouched: numbered wards and districts, a city
+    clean = "Số 12 đường Trần Phú, phường 4, quận 5, thành phố Hồ Chí Minh"
+    assert expand_address(clean, abbreviations).value == clean
+
+
+def test_place_keeps_its_words_across_a_speck_read_as_a_quote() -> None:
+    from extractors.field_values import place_value
+
+    assert place_value(':Sơn "Trà').value == "Sơn Trà"
+    assert place_value("Số: 12/UBND Sơn Trà").value == "Sơn Trà"

@@ -32,3 +32,10 @@ def test_a_turned_damaged_page_reads_like_the_upright_one(rotation):
     assert image.shape[0] > image.shape[1]  # the archival image is turned back too (portrait A4)
     words = {w.text for w in upright.words}
     assert len(words & {w.text for w in turned.words}) >= 0.9 * len(words)
+
+
+def test_a_reading_of_almost_nothing_asks_for_a_turn_but_a_blank_page_stays_as_it_came() -> None:
+    from extractors.orientation import needs_osd, turned_is_better
+
+    assert needs_osd([]) is not None
+    assert not turned_is_better([], [])  # blank either way: nothing is turned

@@ -23,6 +23,7 @@ BATCH_STATUS_LABELS = {"running": "Đang chạy", "done": "Hoàn thành", "faile
                        "interrupted": "Bị gián đoạn"}
 
 OUTCOME_LABELS = {"done": "Đã xử lý", "needs_review": "Cần kiểm tra", "skipped_known": "Bỏ qua (đã có)",
+                  "skipped_quarantined": "Bỏ qua (lỗi ở lô trước, còn trong khu cách ly)",
                   "skipped_duplicate": "Bỏ qua (trùng trong lô)", "failed": "Lỗi",
                   "skipped_not_followed": "Bỏ qua (liên kết ra ngoài thư mục hoặc không phải tệp)"}
 
