@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     ocr_dpi: int = Field(250, ge=150, le=600, description="resolution low-resolution page images are brought to for OCR")
     render_dpi: int = Field(300, ge=72, le=600, description="resolution born-digital PDF pages are rasterised at")
     tesseract_psm: int = 3
+    reread_below: float = Field(0.91, ge=0.0, le=1.0, description="a page whose OCR confidence is below this "
+                                "is read again at `reread_dpis`, and its fields are voted over the readings")
+    reread_dpis: list[int] = Field(default_factory=lambda: [300, 350],
+                                   description="OCR resolutions of the extra readings of a poor low-resolution copy")
     lexicon_repair: bool = Field(True, description="repair OCR slips in summaries with a Vietnamese dictionary "
                                                    "(underthesea's Viet74K and config/lexicon/extra_words.txt)")
     second_look: bool = Field(True, description="read the signing space again alone (sparse text) when the "

@@ -44,6 +44,16 @@ def fix_symbol(results: dict[str, FieldResult], rules: Rules, cls: Classificatio
             res.flags.add("repaired")
             res.confidence = round(min(res.confidence, 0.85), 3)
             return
+    # "NGHĐND": the type symbol one letter off and glued to a known agency code, its hyphen lost
+    codes = {c.casefold() for c in rules.common.agency_codes}
+    for s in rule.symbols:
+        head, tail = groups[0][: len(s)], groups[0][len(s):]
+        if tail.casefold() in codes and Levenshtein.distance(head.casefold(), s.casefold()) <= 1:
+            code = next(c for c in rules.common.agency_codes if c.casefold() == tail.casefold())
+            res.value = f"{number}/{'-'.join([s, code, *groups[1:]])}"
+            res.flags.add("repaired")
+            res.confidence = round(min(res.confidence, 0.7), 3)
+            return
 
 
 def agency_code(issuer: str) -> str:
@@ -62,7 +72,8 @@ def confirm_doc_number(results: dict[str, FieldResult], rules: Rules, cls: Class
     res = results.get("doc_number")
     issuer = results.get("issuer")
     rule = rules.types.get(cls.doc_type)
-    if res is None or not res.value or "/" not in res.value or res.flags & {"handwritten", "stamped", "separate"}:
+    if res is None or not res.value or "/" not in res.value or res.flags & {"handwritten", "stamped", "separate",
+                                                                           "readings_disagree"}:
         return
     printed = "".join(w.text for w in res.words).rstrip(".,;:")
     if printed != res.value or min((w.conf for w in res.words), default=0) < 50:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from config.doctypes import Rules
+from extractors import places
 from extractors.docview import Line
 from extractors.issuer import issuer_from_label
 from extractors.layout import Word
@@ -191,6 +192,10 @@ def place_value(raw: str) -> Normalised:
     restored, known = place_name_case(text, None)
     if restored != text and fold_eq(restored, text):
         return Normalised(restored, repaired=True, certainty=0.95)
+    near = None if known else places.nearest(text)
+    if near is not None:
+        return Normalised(near, repaired=True, certainty=0.75,
+                          notes=[f"địa danh đọc được '{text}', gần nhất là '{near}' / place read as '{text}'"])
     return Normalised(text, certainty=1.0 if known else 0.8)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from config.doctypes import FieldRule, Rules, rules_for
@@ -40,6 +40,7 @@ from extractors.handwriting import date_from_line, date_parts, doc_number_from_l
 from extractors.issuer import confirm_issuer, issuer_from_lines
 from extractors.lexicon import repair_text
 from extractors.normalise import Normalised
+from extractors.readings import merge_readings
 from extractors.signature import Signature, find_signature
 from schemas.fields import validate_fields
 from schemas.validate import FIELD_NAMES_VI, Issue
@@ -75,8 +76,26 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
     labels = LabelIndex(_labels_of(rules, cls.doc_type))
     ctx = Context(view, rules, cls, header, LabelledSearch(view, labels), lexicon=settings.lexicon_repair)
     results = extract_fields(ctx)
+    others = _other_readings(pages)
+    if others:
+        # the same fields from each other reading of a poor copy, for the type the main reading found
+        readings = [results]
+        for alt_pages in others:
+            alt_view = DocView(alt_pages)
+            alt_cls = replace(classify(alt_view, rules), doc_type=cls.doc_type)
+            alt_ctx = Context(alt_view, rules, alt_cls, build_header(alt_view, rules, alt_cls),
+                              LabelledSearch(alt_view, labels), lexicon=settings.lexicon_repair)
+            readings.append(extract_fields(alt_ctx))
+        types = {n: r.type for n, r in rules.fields_of(cls.doc_type).items()}
+        results = merge_readings(readings, types)
     check_across(results, rules, cls, record.confidence.ocr)
     _finish(record, ctx, results)
+
+
+def _other_readings(pages: list) -> list[list]:
+    """Page lists of the extra readings (a page read once stands in every list as it is)."""
+    n = max((len(getattr(p, "alternates", [])) for p in pages), default=0)
+    return [[p.alternates[k] if len(getattr(p, "alternates", [])) > k else p for p in pages] for k in range(n)]
 
 
 def _labels_of(rules: Rules, doc_type: str) -> list[str]:

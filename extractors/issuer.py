@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from config.doctypes import CommonRules
 from extractors import places
@@ -138,6 +139,20 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
     if unit is None:
         return cased, certainty, notes
     name, known = _known_prefix(name, unit)
+    if name and not known and parent:
+        p_name = split_unit(parent)[2]
+        if p_name:
+            restored, changed = places.restore_under(name, p_name)
+            if changed:
+                name, known = restored, True
+                certainty = min(certainty, 0.8)
+                notes.append("tên đơn vị sửa theo đơn vị cấp trên / unit name repaired from its parent unit")
+    if name and not known and place and places.is_known(place) and \
+            Levenshtein.distance(fold_key(name), fold_key(place)) <= (1 if len(fold_key(place)) <= 5 else 2):
+        # the place of the date line is usually the issuer's own unit: "XÃ NGHT XÁ" ... "Nghi Xá, ngày ..."
+        name, known = place, True
+        certainty = min(certainty, 0.8)
+        notes.append("tên đơn vị sửa theo địa danh / unit name repaired from the place of the date line")
     if not name:
         return cased, min(certainty, 0.5), notes + ["không đọc được tên đơn vị hành chính / unit name unreadable"]
     phrase, known2 = unit_phrase(unit, name)

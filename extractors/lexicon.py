@@ -31,6 +31,7 @@ from extractors.vietnamese import fold_key, is_vietnamese_syllable, normalize_te
 log = logging.getLogger("sohoa.lexicon")
 
 EXTRA_WORDS = Path(__file__).resolve().parent.parent / "config" / "lexicon" / "extra_words.txt"
+COMMON_WORDS = EXTRA_WORDS.with_name("common_words.txt")
 _DICTIONARY = "underthesea/corpus/data/Viet74K.txt"
 
 # scores: a compound with a neighbour is worth more than a changed mark, less than a changed letter
@@ -41,6 +42,7 @@ MARK = 0.4  # per tone or vowel mark added, dropped or changed
 LOOK_ALIKE = 0.8  # b/h, c/e, l/t ... on a blurred copy
 LETTER = 1.6
 NOT_A_SYLLABLE = 1.5
+UNKNOWN_SYLLABLE = 0.8  # well formed, but in no word of the dictionary ("triên", "Mính")
 _LOOK_ALIKES = {frozenset(p) for p in ("bh", "ce", "il", "lt", "it", "nu", "hk", "rt", "oc", "ao", "ec", "vy",
                                        "nm", "dđ", "cg", "gq", "sx")}
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -53,6 +55,7 @@ _GLUED_PUNCT = re.compile(r"^([^\W\d_]+)([.,;:]+)([^\W\d_]+)$", re.UNICODE)
 class Lexicon:
     pairs: set[tuple[str, str]] = field(default_factory=set)  # adjacent syllables inside a compound
     words: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)  # by folded syllables
+    common: set[tuple[str, ...]] = field(default_factory=set)  # the frequent words of administrative text
     syllables: set[str] = field(default_factory=set)
     by_fold: dict[str, set[str]] = field(default_factory=dict)
     folds: list[str] = field(default_factory=list)
@@ -76,6 +79,9 @@ class Lexicon:
     def compound(self, a: str, b: str) -> bool:
         return (a, b) in self.pairs
 
+    def is_word(self, *syllables: str) -> bool:
+        return tuple(syllables) in self.words.get(tuple(fold_key(s) for s in syllables), ())
+
 
 @lru_cache(maxsize=16384)  # some 8,000 distinct syllables in 74,000 words
 def _syllable(raw: str) -> str:
@@ -98,6 +104,12 @@ def load_lexicon() -> Lexicon | None:
         lines += [ln for ln in EXTRA_WORDS.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
     for line in lines:
         lex.add(line)
+    if COMMON_WORDS.is_file():
+        for line in COMMON_WORDS.read_text(encoding="utf-8").splitlines():
+            parts = [_syllable(p) for p in line.lower().replace("-", " ").split()] if not line.startswith("#") else []
+            if len(parts) >= 2 and all(parts):
+                lex.add(line)
+                lex.common.add(tuple(parts))
     return lex.finish()
 
 
@@ -137,7 +149,8 @@ def _well_formed(word: str) -> bool:
 
 def candidates(lex: Lexicon, read: str) -> dict[str, float]:
     """Spellings `read` may stand for, with their cost: itself, other marks, or one look-alike letter."""
-    out = {read: 0.0 if read in lex.syllables or _well_formed(read) else NOT_A_SYLLABLE}
+    own = 0.0 if read in lex.syllables else (UNKNOWN_SYLLABLE if _well_formed(read) else NOT_A_SYLLABLE)
+    out = {read: own}
     key = fold_key(read)
     near = {key} | {f for f in lex.by_fold if len(f) == len(key) and Levenshtein.distance(f, key) == 1}
     for f in near:
@@ -148,13 +161,20 @@ def candidates(lex: Lexicon, read: str) -> dict[str, float]:
     return out
 
 
-def _options(lex: Lexicon, t: _Token, seen: Counter[str]) -> dict[str, float]:
+def _options(lex: Lexicon, t: _Token, seen: Counter[str]) -> tuple[dict[str, float], set[str]]:
+    """(spellings the token may stand for with their cost, those it may take in any word).
+
+    The others it may take only in a word of the common list (`config/lexicon/common_words.txt`): a
+    reading that is a real word changes elsewhere only to a spelling the document prints more often,
+    and a capitalised word inside the text (maybe a proper noun) not at all."""
     if not t.editable:
-        return {t.key: 0.0}
+        return {t.key: 0.0}, {t.key}
     opts = candidates(lex, t.key)
-    if opts[t.key] >= NOT_A_SYLLABLE:
-        return opts
-    return {s: c for s, c in opts.items() if s == t.key or seen[s] > seen[t.key]}
+    if t.capital:
+        return opts, {t.key}
+    if opts[t.key] > 0:  # no word as read: any spelling may stand for it
+        return opts, set(opts)
+    return opts, {s for s in opts if s == t.key or seen[s] > seen[t.key]}
 
 
 @dataclass
@@ -162,7 +182,8 @@ class _Token:
     pre: str
     core: str
     post: str
-    editable: bool  # a lower-case syllable (or the capitalised first word)
+    editable: bool  # a syllable in lower case or capitalised
+    capital: bool = False  # capitalised inside the text: changed only towards a common word
     glued: bool = False  # its punctuation touched the next word: "bảo,đảm"
 
     @property
@@ -182,8 +203,10 @@ def _tokens(text: str) -> list[_Token]:
             m = _EDGE.match(piece)
             pre, core, post = (m.group(1), m.group(2), m.group(3)) if m else ("", piece, "")
             first = not out
-            editable = core.isalpha() and (core.islower() or (first and core[:1].isupper() and core[1:].islower()))
-            out.append(_Token(pre, core, post, editable, glued=bool(glued) and n == 0))
+            titled = core[:1].isupper() and (core[1:].islower() or len(core) == 1)
+            editable = core.isalpha() and (core.islower() or titled)
+            out.append(_Token(pre, core, post, editable, capital=editable and titled and not first,
+                              glued=bool(glued) and n == 0))
     return out
 
 
@@ -197,8 +220,11 @@ def _drop_debris(lex: Lexicon, toks: list[_Token]) -> list[_Token]:
     for i, t in enumerate(toks):
         prev, nxt = (out[-1] if out else None), (toks[i + 1] if i + 1 < len(toks) else None)
         lone = len(t.core) == 1 and t.core.islower() and t.core not in lex.syllables and not t.pre and not t.post
-        dash = not t.core and t.pre.strip() in {"-", "–"} and prev is not None and prev.post.endswith(",")
-        if prev is not None and nxt is not None and (lone or dash) and (dash or lex.compound(prev.key, nxt.key)):
+        dash = not t.core and t.pre.strip() in {"-", "–"}
+        # a dash stands between two words ("kinh tế - xã hội"): it goes only from inside a two-syllable word
+        joined = lex.compound(prev.key, nxt.key) if lone and prev and nxt else prev and nxt and lex.is_word(
+            prev.key, nxt.key)
+        if prev is not None and nxt is not None and (lone or dash) and (joined or (dash and prev.post.endswith(","))):
             continue
         out.append(t)
     return out
@@ -233,8 +259,8 @@ def repair_text(text: str, lex: Lexicon | None = None, seen: Counter[str] | None
         return text, []
     seen = seen if seen is not None else Counter()
     toks = _split_glued(lex, _drop_debris(lex, _tokens(text)))
-    options = [_options(lex, t, seen) for t in toks]
-    best = _viterbi(lex, toks, options)
+    got = [_options(lex, t, seen) for t in toks]
+    best = _viterbi(lex, toks, [o for o, _ in got], [a for _, a in got])
     changes: list[str] = []
     for t, spelling in zip(toks, best, strict=True):
         if t.editable and spelling != t.key:
@@ -252,8 +278,8 @@ def repair_text(text: str, lex: Lexicon | None = None, seen: Counter[str] | None
 MAX_WORD = 4  # syllables of the longest dictionary word tried
 
 
-def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, float]], j: int, i: int
-                  ) -> tuple[float, tuple[str, ...]] | None:
+def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, float]], allowed: list[set[str]],
+                  j: int, i: int) -> tuple[float, tuple[str, ...]] | None:
     """The best dictionary word spelled over tokens j..i (inclusive) from their options, with its score."""
     if any(toks[k].post.strip(",") or toks[k + 1].pre for k in range(j, i)):
         return None  # only a comma may stand inside a pair ("phòng, chống"); a full stop or colon never
@@ -262,6 +288,8 @@ def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, floa
     for key in _product(folds):
         for word in lex.words.get(key, ()):
             if not all(w in options[j + n] for n, w in enumerate(word)):
+                continue
+            if word not in lex.common and not all(w in allowed[j + n] for n, w in enumerate(word)):
                 continue
             gain = sum(COMPOUND_ACROSS_PUNCT if toks[k].post else COMPOUND for k in range(j, i))
             value = gain - sum(options[j + n][w] for n, w in enumerate(word))
@@ -278,10 +306,11 @@ def _product(lists: list[list[str]]) -> list[tuple[str, ...]]:
     return out
 
 
-def _alone(t: _Token, opts: dict[str, float]) -> tuple[float, str]:
+def _alone(t: _Token, opts: dict[str, float], allowed: set[str]) -> tuple[float, str]:
     """A syllable in no word: kept as read, unless the reading is no syllable and one spelling is nearest."""
+    opts = {s: c for s, c in opts.items() if s in allowed}
     own = opts[t.key]
-    if own < NOT_A_SYLLABLE:
+    if own < NOT_A_SYLLABLE:  # a well-formed syllable alone keeps its spelling: nothing says which other
         return -own, t.key
     others = sorted((c, s) for s, c in opts.items() if s != t.key)
     if others and others[0][0] < own and (len(others) == 1 or others[1][0] > others[0][0]):
@@ -289,17 +318,18 @@ def _alone(t: _Token, opts: dict[str, float]) -> tuple[float, str]:
     return -own, t.key
 
 
-def _viterbi(lex: Lexicon, toks: list[_Token], options: list[dict[str, float]]) -> list[str]:
+def _viterbi(lex: Lexicon, toks: list[_Token], options: list[dict[str, float]], allowed: list[set[str]]
+             ) -> list[str]:
     """The segmentation into dictionary words of highest total, each word worth its inner joints, less the
     cost of each change. A syllable belongs to one word ("công tác | phòng chống", never "công tác" and
     "tác phong" from the same "tác"); ties keep what was read."""
     n = len(toks)
     best: list[tuple[float, list[str]]] = [(0.0, [])]
     for i in range(n):
-        value, spelling = _alone(toks[i], options[i])
+        value, spelling = _alone(toks[i], options[i], allowed[i])
         cand = (best[i][0] + value, best[i][1] + [spelling])
         for j in range(max(0, i - MAX_WORD + 1), i):
-            got = _word_options(lex, toks, options, j, i)
+            got = _word_options(lex, toks, options, allowed, j, i)
             if got is not None and best[j][0] + got[0] > cand[0] + 1e-9:
                 cand = (best[j][0] + got[0], best[j][1] + list(got[1]))
         best.append(cand)

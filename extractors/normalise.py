@@ -424,11 +424,16 @@ def summary_text(text: str) -> Normalised:
     if not text:
         return Normalised(None)
     # a word that is no Vietnamese syllable (nor number, nor abbreviation) is an OCR slip somewhere
-    odd = [w for w in (t.strip(".,;:()\"'") for t in text.split())
-           if w and (not is_vietnamese_syllable(w) or tone_count(w) > 1) and not _ABBREVIATION.fullmatch(w)]
+    odd = odd_words(text)
     certainty = max(0.4, 1.0 - 0.3 * len(odd))
     notes = [f"chữ lạ trong trích yếu: {' '.join(odd)} / odd words in the summary"] if odd else []
     return Normalised(text, certainty=certainty, notes=notes)
+
+
+def odd_words(text: str) -> list[str]:
+    """Words that are no Vietnamese syllable, number or abbreviation: an OCR slip somewhere."""
+    return [w for w in (t.strip(".,;:()\"'") for t in text.split())
+            if w and (not is_vietnamese_syllable(w) or tone_count(w) > 1) and not _ABBREVIATION.fullmatch(w)]
 
 
 # numbers, symbols and abbreviations that are fine in a summary: 2269/QĐ-TTg, COVID-19, UBND, MTQG, 02
@@ -463,8 +468,9 @@ def title_upper(text: str, titles: list[str]) -> Normalised:
     text = clean_value(text).upper()
     if not text:
         return Normalised(None)
-    choices = {fold_key(t): t for t in titles}
-    hit = process.extractOne(fold_key(text), list(choices), scorer=fuzz.ratio)
+    # letters only: a speck read as a dot or a lost space ("HỦ.TỊCH") must not hide the title
+    choices = {re.sub(r"\W+", "", fold_key(t)): t for t in titles}
+    hit = process.extractOne(re.sub(r"\W+", "", fold_key(text)), list(choices), scorer=fuzz.ratio)
     if hit and hit[1] >= 86:
         canon = choices[hit[0]]
         return Normalised(canon, repaired=canon != text, certainty=1.0 if hit[1] >= 95 else 0.85)
@@ -559,6 +565,7 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(rf"\b[{LOWER}]\w*[{UPPER}]\w*", lambda m: m.group(0).lower(), text)  # "tỜ": a mark misread as case
     text = re.sub(r",(?:\s*,)+", ",", text)  # a speck read as a second comma
     text = _unit_words(text)
+    text = re.sub(r"\b(thành phố|tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
     # a speck read as a full stop inside a place name: "huyện Phong. Điền, tỉnh ..."
     text = re.sub(rf"(?<=[{LOWER}]{{2}})\.\s+(?=[{UPPER}][{LOWER}]*,)", " ", text)
     # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province

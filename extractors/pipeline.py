@@ -47,12 +47,14 @@ class PageResult:
     skew: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
     preprocess_notes: list[str] = field(default_factory=list)
+    # the same page read again at other resolutions when the first reading was poor (extractors/readings.py)
+    alternates: list[PageResult] = field(default_factory=list)
 
     def summary(self) -> dict:
         return {
             "page": self.index + 1, "method": self.method, "note": self.note, "dpi": round(self.dpi),
             "rotation": self.rotation, "skew": round(self.skew, 2), "confidence": round(self.confidence, 3),
-            "words": len(self.words),
+            "words": len(self.words), "readings": 1 + len(self.alternates),
         }
 
 
@@ -101,6 +103,15 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
         state, words = turned, turned_words
         if reads_upright(words):
             break
+    result = _page_result(page, state, words, settings)
+    if result.confidence < settings.reread_below:
+        t = time.perf_counter()
+        result.alternates = _read_again(page, settings, steps, state.rotation)
+        result.timings_ms["reread"] = (time.perf_counter() - t) * 1000
+    return result, state.color
+
+
+def _page_result(page: Page, state, words: list[Word], settings: Settings) -> PageResult:
     h, w = state.gray.shape[:2]
     if settings.second_look:
         t = time.perf_counter()
@@ -111,12 +122,27 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
         if extra:
             words = [wd for wd in words if wd not in replaced] + extra
             state.notes.append(f"signing space read again: {len(extra)} words, {len(replaced)} replaced")
-    result = PageResult(
+    return PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,
         words=words, text=reading_order_text(words, w, h), confidence=_confidence(words),
         rotation=state.rotation, skew=state.skew, timings_ms=state.timings_ms, preprocess_notes=state.notes,
     )
-    return result, state.color
+
+
+def _read_again(page: Page, settings: Settings, steps: list[str] | None, rotation: int) -> list[PageResult]:
+    """A poor copy read again at other OCR resolutions: the letters fall differently on the grid of each, so
+    a speck that turns one reading's 0 into 9 often leaves the other's alone. Only a copy that is upscaled
+    for OCR is read again (a native resolution reads the same every time)."""
+    out = []
+    image = rotate_quarter(page.image, rotation) if rotation else page.image
+    for dpi in settings.reread_dpis:
+        if page.dpi >= 0.9 * dpi or dpi == settings.ocr_dpi:
+            continue
+        alt = settings.model_copy(update={"ocr_dpi": dpi})
+        state, words = _clean_and_read(image, page.dpi, alt, steps)
+        state.rotation = rotation
+        out.append(_page_result(page, state, words, alt))
+    return out
 
 
 def _overlaps(a: Word, boxes: list[Word]) -> bool:

@@ -123,3 +123,54 @@ def unit_kind(name: str, level: str) -> str | None:
     """The unit word of a district or province name when the table knows only one ("Diễn Châu" → "huyện")."""
     kinds = _kinds().get(f"{level}:{fold_key(name)}", set())
     return next(iter(kinds)) if len(kinds) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _children() -> dict[str, set[str]]:
+    """folded district or province name -> spellings of the units directly under it (wards, districts)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    path = _db_path()
+    if path is None:
+        return out
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        for ward, district, province in conn.execute(
+                "SELECT DISTINCT wardShort, districtShort, provinceShort FROM admin_units_legacy"):
+            if ward and district:
+                out[fold_key(district)].add(normalize_text(ward, keep_newlines=False))
+            if district and province:
+                out[fold_key(province)].add(normalize_text(district, keep_newlines=False))
+    return out
+
+
+def restore_under(name: str, parent: str) -> tuple[str, bool]:
+    """`name` read with a slip ("Nght Xá"), spelled as the one unit of `parent` ("Nghi Lộc") it is close to.
+
+    The parent line of the header says where to look: among a district's twenty-odd communes a name two
+    letters off is still unambiguous, as it never is among the country's ten thousand."""
+    kids = _children().get(fold_key(parent))
+    key = fold_key(name)
+    if not kids or not key:
+        return name, False
+    near = sorted((Levenshtein.distance(fold_key(k), key), k) for k in kids)
+    best_d, best = near[0]
+    limit = 1 if len(key) <= 5 else 2
+    if best_d == 0:
+        return best, best != name
+    if best_d <= limit and (len(near) == 1 or near[1][0] > best_d):
+        return best, True
+    return name, False
+
+
+@lru_cache(maxsize=4096)
+def nearest(name: str) -> str | None:
+    """The one known district or ward name a single letter away from `name` ("Hòa Vũng" → "Hòa Vang"), if
+    there is exactly one; for names of two words or more, where one letter still leaves them far apart."""
+    key = fold_key(name)
+    if len(key.split()) < 2 or len(key) < 7 or is_known(name):
+        return None
+    hits = {k for lvl in ("district", "ward") for k in _names()[lvl] if abs(len(k) - len(key)) <= 1
+            and Levenshtein.distance(k, key) == 1}
+    if len(hits) != 1:
+        return None
+    spellings = {s for lvl in ("district", "ward") for s in _names()[lvl].get(next(iter(hits)), ())}
+    return sorted(spellings)[0] if len(spellings) == 1 else None

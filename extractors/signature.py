@@ -145,14 +145,24 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
     return Signature()
 
 
+_NOTE_WORDS = ("ghi ro", "dong dau", "ky ten", "ky, ghi")
+
+
+def _is_signing_note(line: Line) -> bool:
+    """"(Ký, ghi rõ họ, chữ đệm, tên, chức vụ, đóng dấu)", also when a speck hides or precedes its bracket."""
+    text = line.text.strip(" .,'\"_-:;`")
+    return text.startswith("(") or text.endswith(")") or any(w in line.folded for w in _NOTE_WORDS)
+
+
 def _capacity_block(lines: list[Line], cap_idx: list[int]) -> list[int]:
     """Consecutive position lines from the first one; a note "(Ký, ghi rõ họ tên)" may sit between."""
     block = [cap_idx[0]]
     for i in cap_idx[1:]:
         prev = lines[block[-1]]
         ref = prev.height
-        between = [ln for ln in lines[block[-1] + 1: i]
-                   if not ln.text.lstrip().startswith("(") and not is_debris(ln, ref)]
+        # a note "(Ký, ghi rõ ...)", specks, or two or three letters of the seal's ring may sit between
+        between = [ln for ln in lines[block[-1] + 1: i] if not _is_signing_note(ln) and not is_debris(ln, ref)
+                   and len(alnum_key(ln.text).replace(" ", "")) > 3]
         if between or lines[i].y0 - prev.y1 > 2.2 * max(prev.height, 1.0) + sum(
                 ln.y1 - ln.y0 for ln in lines[block[-1] + 1: i]):
             break

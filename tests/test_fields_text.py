@@ -317,3 +317,30 @@ def test_place_keeps_its_words_across_a_speck_read_as_a_quote() -> None:
 
     assert place_value(':Sơn "Trà').value == "Sơn Trà"
     assert place_value("Số: 12/UBND Sơn Trà").value == "Sơn Trà"
+
+
+def test_type_symbol_one_letter_off_and_glued_to_its_agency_code_is_restored_and_flagged() -> None:
+    from extractors.classify import Classification
+    from extractors.crosscheck import fix_symbol
+    from extractors.field_values import FieldResult
+
+    results = {"doc_number": FieldResult("doc_number", "02/NGHĐND", 0.9, "test")}
+    fix_symbol(results, get_rules(), Classification("nghi_quyet", 0.95, title_score=100))
+    assert results["doc_number"].value == "02/NQ-HĐND"
+    assert "repaired" in results["doc_number"].flags and results["doc_number"].confidence <= 0.7
+
+
+def test_signer_title_is_found_past_a_note_without_its_bracket_and_letters_of_the_seal() -> None:
+    from extractors.docview import DocView
+    from extractors.signature import find_signature
+
+    words = []
+    for i, (text, x) in enumerate([("NGƯỜI KÝ TRÍCH LỤC", 1250), ("ghi rõ họ, chữ đệm, tên, chức vụ, đóng dấu)", 1150),
+                                   ("AT", 950), ("PHÓ CHỦ TỊCH", 1280), ("Nguyễn Ngọc Lực", 1260)]):
+        words += line(text, x, 1560 + 60 * i + (300 if i == 4 else 0))
+    from extractors.pipeline import PageResult
+
+    page = PageResult(0, "ocr", "", 250, W, H, words, "", 0.9)
+    sig = find_signature(DocView([page]), get_rules().common)
+    assert sig.title is not None and sig.title.raw == "PHÓ CHỦ TỊCH"
+    assert sig.name is not None and sig.name.raw == "Nguyễn Ngọc Lực"

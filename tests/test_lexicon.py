@@ -89,3 +89,23 @@ def test_names_no_word_at_all_take_the_nearest_given_name_and_are_flagged() -> N
     # a real word that is a rarer name is never changed, only flagged by its lower confidence
     norm = normalise(rules, "name", "Nguyễn Ngọc Trực")
     assert norm.value == "Nguyễn Ngọc Trực" and not norm.repaired
+
+
+@pytest.mark.parametrize(("read", "want"), [
+    # a real-scan font whose hook and acute marks the copy loses everywhere, the body included
+    ("Về việc bô nhiệm vào ngạch Thanh tra viên và xếp lương đôi với ông Bạch Đăng Ngọc",
+     "Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với ông Bạch Đăng Ngọc"),
+    ("Về việc phê duyệt Kê hoạch ứng phó sự cô tràn dầu huyện Nghĩa Hành",
+     "Về việc phê duyệt Kế hoạch ứng phó sự cố tràn dầu huyện Nghĩa Hành"),
+    ("Về tăng cường chỉ đạo Kỳ thi tốt nghiệp trung học phô thông năm 2021",
+     "Về tăng cường chỉ đạo Kỳ thi tốt nghiệp trung học phổ thông năm 2021"),
+])
+def test_the_common_words_of_administrative_text_are_repaired_even_where_the_body_misreads_them(
+        read: str, want: str) -> None:
+    assert repair_text(read, seen=_body(read))[0] == want
+
+
+def test_a_dash_between_two_words_stays() -> None:
+    text = "Phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi"
+    assert repair_text(text)[0] == text  # "tế xã" is inside "kinh tế xã hội", but the dash is printed
+    assert repair_text("V/v kết quả tuyển - chọn công dân nhập ngũ")[0] == "V/v kết quả tuyển chọn công dân nhập ngũ"

@@ -1,0 +1,111 @@
+"""Fields of a poor copy voted over several readings of the same pages.
+
+A copy of a copy at 150 dpi reads differently at each OCR resolution: a speck on a digit, a lost tone
+mark or a broken line falls on other letters each time. The fields are extracted from every reading
+(`extractors/pipeline.py` makes them) and decided here, field by field:
+
+- a value most readings agree on is taken (two of three);
+- a value only one reading found is taken as it is, with the confidence of that reading;
+- readings that disagree with no majority give the most confident value, sent to review with the others
+  named in its notes, since a clerk must choose;
+- free text (summaries) is voted word by word where the readings line up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from difflib import SequenceMatcher
+
+from extractors import places
+from extractors.field_values import FieldResult
+from extractors.normalise import odd_words
+
+DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses between the readings
+TEXT_TYPES = {"summary"}
+
+
+PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title_upper", "upper_text", "issuer"}
+
+
+def plausible(res: FieldResult, kind: str | None) -> bool:
+    """A value that reads as real words (a place the gazetteer knows): readings with slips yield to it."""
+    if kind == "place":
+        return places.is_known(res.value)
+    if kind in PLAUSIBLE_TEXT:
+        return not odd_words(res.value)
+    return True
+
+
+def _present(res: FieldResult | None) -> bool:
+    return res is not None and bool(res.value) and "missing" not in res.flags
+
+
+def merge_readings(readings: list[dict[str, FieldResult]], types: dict[str, str]) -> dict[str, FieldResult]:
+    """One result per field from the results of each reading (the first is the main reading)."""
+    if len(readings) == 1:
+        return readings[0]
+    out: dict[str, FieldResult] = {}
+    names = list(dict.fromkeys(n for r in readings for n in r))
+    for name in names:
+        results = [r.get(name) for r in readings]
+        present = [r for r in results if _present(r)]
+        if not present:
+            out[name] = next(r for r in results if r is not None)
+            continue
+        kind = types.get(name)
+        majority = Counter(r.value for r in present).most_common(1)[0][1] > len(present) / 2
+        if kind in TEXT_TYPES and len(present) >= 3 and not majority:
+            out[name] = vote_words(present, kind)
+            continue
+        out[name] = _decide(present, kind)
+    return out
+
+
+def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
+    real = [r for r in present if plausible(r, kind)]
+    if real and len(real) < len(present):
+        # "Phong" twice against "Phong Điền" once: a value that cannot be right does not win by numbers
+        present = real
+    votes = Counter(r.value for r in present)
+    value, n = votes.most_common(1)[0]
+    if n == len(present) or n > len(present) / 2:
+        return max((r for r in present if r.value == value), key=lambda r: r.confidence)
+    # no majority: the surest reading, for a clerk to confirm
+    best = max(present, key=lambda r: r.confidence)
+    others = [v for v in votes if v != best.value]
+    note = (f"các lần đọc khác nhau: {' | '.join(others)} / other readings of the copy: {' | '.join(others)}")
+    return replace(best, confidence=min(best.confidence, DISAGREE_CONFIDENCE), notes=[*best.notes, note],
+                   flags=best.flags | {"readings_disagree"})
+
+
+def vote_words(present: list[FieldResult], kind: str | None = None) -> FieldResult:
+    """The main reading, each word replaced where the other readings agree on another in its place."""
+    main = present[0]
+    tokens = main.value.split()
+    proposals: list[Counter[str]] = [Counter() for _ in tokens]
+    for other in present[1:]:
+        theirs = other.value.split()
+        for tag, i1, i2, j1, j2 in SequenceMatcher(a=tokens, b=theirs, autojunk=False).get_opcodes():
+            if tag == "equal":
+                for k in range(i1, i2):
+                    proposals[k][tokens[k]] += 1
+            elif tag == "replace" and i2 - i1 == j2 - j1:
+                for k in range(i2 - i1):
+                    proposals[i1 + k][theirs[j1 + k]] += 1
+    voted = []
+    changed = 0
+    for tok, props in zip(tokens, proposals, strict=True):
+        best, n = props.most_common(1)[0] if props else (tok, 0)
+        if best != tok and n >= 2 and n > props[tok]:
+            voted.append(best)
+            changed += 1
+        else:
+            voted.append(tok)
+    if not changed:
+        return _decide(present, kind)
+    value = " ".join(voted)
+    agree = sum(r.value == value for r in present[1:])
+    note = f"trích yếu ghép từ {len(present)} lần đọc / summary voted over {len(present)} readings"
+    conf = main.confidence if agree else min(main.confidence, DISAGREE_CONFIDENCE)
+    return replace(main, value=value, confidence=conf, notes=[*main.notes, note], flags=main.flags | {"voted"})
