@@ -53,9 +53,10 @@ _GLUED_PUNCT = re.compile(r"^([^\W\d_]+)([.,;:]+)([^\W\d_]+)$", re.UNICODE)
 
 @dataclass
 class Lexicon:
-    pairs: set[tuple[str, str]] = field(default_factory=set)  # adjacent syllables inside a compound
-    words: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)  # by folded syllables
-    common: set[tuple[str, ...]] = field(default_factory=set)  # the frequent words of administrative text
+    # strings, not tuples: one copy of the dictionary lives in every worker process (some 20 MB this way)
+    pairs: set[str] = field(default_factory=set)  # "a b": adjacent syllables inside a compound
+    words: dict[str, str] = field(default_factory=dict)  # folded "a b" -> its spellings, "|"-separated
+    common: set[str] = field(default_factory=set)  # the frequent words of administrative text, "a b"
     syllables: set[str] = field(default_factory=set)
     by_fold: dict[str, set[str]] = field(default_factory=dict)
     folds: list[str] = field(default_factory=list)
@@ -68,19 +69,29 @@ class Lexicon:
             if p not in self.syllables:
                 self.syllables.add(p)
                 self.by_fold.setdefault(fold_key(p), set()).add(p)
-        self.pairs.update(zip(parts, parts[1:], strict=False))
+        self.pairs.update(f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False))
         if 2 <= len(parts) <= MAX_WORD:
-            self.words.setdefault(tuple(fold_key(p) for p in parts), set()).add(tuple(parts))
+            key, spelled = " ".join(fold_key(p) for p in parts), " ".join(parts)
+            known = self.words.get(key)
+            if known is None:
+                self.words[key] = spelled
+            elif spelled not in known.split("|"):
+                self.words[key] = f"{known}|{spelled}"
+
+    def spellings(self, folded: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The dictionary words whose syllables fold to `folded`."""
+        found = self.words.get(" ".join(folded))
+        return [tuple(w.split()) for w in found.split("|")] if found else []
 
     def finish(self) -> Lexicon:
         self.folds = sorted(self.by_fold)
         return self
 
     def compound(self, a: str, b: str) -> bool:
-        return (a, b) in self.pairs
+        return f"{a} {b}" in self.pairs
 
     def is_word(self, *syllables: str) -> bool:
-        return tuple(syllables) in self.words.get(tuple(fold_key(s) for s in syllables), ())
+        return tuple(syllables) in self.spellings(tuple(fold_key(s) for s in syllables))
 
 
 @lru_cache(maxsize=16384)  # some 8,000 distinct syllables in 74,000 words
@@ -109,7 +120,7 @@ def load_lexicon() -> Lexicon | None:
             parts = [_syllable(p) for p in line.lower().replace("-", " ").split()] if not line.startswith("#") else []
             if len(parts) >= 2 and all(parts):
                 lex.add(line)
-                lex.common.add(tuple(parts))
+                lex.common.add(" ".join(parts))
     return lex.finish()
 
 
@@ -286,10 +297,10 @@ def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, floa
     best: tuple[float, int, tuple[str, ...]] | None = None
     folds = [sorted({fold_key(s) for s in options[k]}) for k in range(j, i + 1)]
     for key in _product(folds):
-        for word in lex.words.get(key, ()):
+        for word in lex.spellings(key):
             if not all(w in options[j + n] for n, w in enumerate(word)):
                 continue
-            if word not in lex.common and not all(w in allowed[j + n] for n, w in enumerate(word)):
+            if " ".join(word) not in lex.common and not all(w in allowed[j + n] for n, w in enumerate(word)):
                 continue
             gain = sum(COMPOUND_ACROSS_PUNCT if toks[k].post else COMPOUND for k in range(j, i))
             value = gain - sum(options[j + n][w] for n, w in enumerate(word))
