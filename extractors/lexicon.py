@@ -60,6 +60,8 @@ class Lexicon:
     syllables: set[str] = field(default_factory=set)
     by_fold: dict[str, set[str]] = field(default_factory=dict)
     folds: list[str] = field(default_factory=list)
+    folds_of_length: dict[int, list[str]] = field(default_factory=dict)
+    prefixes: set[str] = field(default_factory=set)  # folded first syllables of the words above
 
     def add(self, word: str) -> None:
         parts = [_syllable(p) for p in word.lower().replace("-", " ").split()]
@@ -71,7 +73,9 @@ class Lexicon:
                 self.by_fold.setdefault(fold_key(p), set()).add(p)
         self.pairs.update(f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False))
         if 2 <= len(parts) <= MAX_WORD:
-            key, spelled = " ".join(fold_key(p) for p in parts), " ".join(parts)
+            folded = [fold_key(p) for p in parts]
+            self.prefixes.update(" ".join(folded[:k]) for k in range(1, len(folded)))
+            key, spelled = " ".join(folded), " ".join(parts)
             known = self.words.get(key)
             if known is None:
                 self.words[key] = spelled
@@ -85,6 +89,8 @@ class Lexicon:
 
     def finish(self) -> Lexicon:
         self.folds = sorted(self.by_fold)
+        for f in self.folds:
+            self.folds_of_length.setdefault(len(f), []).append(f)
         return self
 
     def compound(self, a: str, b: str) -> bool:
@@ -121,7 +127,8 @@ def load_lexicon() -> Lexicon | None:
             if len(parts) >= 2 and all(parts):
                 lex.add(line)
                 lex.common.add(" ".join(parts))
-    return lex.finish()
+    _LOADED[0] = lex.finish()
+    return lex
 
 
 def _marks(syllable: str) -> tuple[set[str], list[str]]:
@@ -160,10 +167,26 @@ def _well_formed(word: str) -> bool:
 
 def candidates(lex: Lexicon, read: str) -> dict[str, float]:
     """Spellings `read` may stand for, with their cost: itself, other marks, or one look-alike letter."""
+    if lex is _LOADED[0]:
+        return dict(_cached_candidates(read))  # the same syllables recur in every summary of a batch
+    return _candidates(lex, read)
+
+
+_LOADED: list[Lexicon | None] = [None]
+
+
+@lru_cache(maxsize=32768)
+def _cached_candidates(read: str) -> tuple[tuple[str, float], ...]:
+    lex = _LOADED[0]
+    assert lex is not None
+    return tuple(_candidates(lex, read).items())
+
+
+def _candidates(lex: Lexicon, read: str) -> dict[str, float]:
     own = 0.0 if read in lex.syllables else (UNKNOWN_SYLLABLE if _well_formed(read) else NOT_A_SYLLABLE)
     out = {read: own}
     key = fold_key(read)
-    near = {key} | {f for f in lex.by_fold if len(f) == len(key) and Levenshtein.distance(f, key) == 1}
+    near = {key} | {f for f in lex.folds_of_length.get(len(key), ()) if Levenshtein.distance(f, key) == 1}
     for f in near:
         for s in lex.by_fold.get(f, ()):
             cost = change_cost(read, s)
@@ -296,7 +319,7 @@ def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, floa
         return None  # only a comma may stand inside a pair ("phòng, chống"); a full stop or colon never
     best: tuple[float, int, tuple[str, ...]] | None = None
     folds = [sorted({fold_key(s) for s in options[k]}) for k in range(j, i + 1)]
-    for key in _product(folds):
+    for key in _word_keys(lex, folds):
         for word in lex.spellings(key):
             if not all(w in options[j + n] for n, w in enumerate(word)):
                 continue
@@ -310,10 +333,13 @@ def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, floa
     return None if best is None else (best[0] + 1e-6 * best[1], best[2])
 
 
-def _product(lists: list[list[str]]) -> list[tuple[str, ...]]:
+def _word_keys(lex: Lexicon, lists: list[list[str]]) -> list[tuple[str, ...]]:
+    """Combinations of one fold per position that begin a dictionary word, pruned as they grow."""
     out: list[tuple[str, ...]] = [()]
-    for options in lists:
-        out = [o + (x,) for o in out for x in options]
+    for n, options in enumerate(lists):
+        last = n == len(lists) - 1
+        out = [o + (x,) for o in out for x in options
+               if last or " ".join((*o, x)) in lex.prefixes]
     return out
 
 
