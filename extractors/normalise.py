@@ -587,8 +587,6 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     return Normalised(text, repaired=repaired, certainty=0.95 if repaired else 1.0)
 
 
-_UNIT_WORDS = {"tinh": "tỉnh", "thanh pho": "thành phố", "huyen": "huyện", "quan": "quận", "thi xa": "thị xã",
-               "xa": "xã", "phuong": "phường", "thi tran": "thị trấn"}
 _UNIT_SLOT = re.compile(rf"(^|,\s*)((?:[{LOWER}]+\s){{1,2}})(?=[{UPPER}0-9])")
 
 
@@ -599,7 +597,7 @@ def _unit_words(text: str) -> str:
         words = m.group(2).split()
         for n in (2, 1):
             head = " ".join(words[-n:])
-            unit = _UNIT_WORDS.get(fold_key(head))
+            unit = _UNIT_SPELLING.get(fold_key(head))
             if unit is not None and len(words) >= n:
                 return m.group(1) + " ".join(words[:-n] + [unit]) + " "
         return m.group(0)

@@ -344,3 +344,10 @@ def test_signer_title_is_found_past_a_note_without_its_bracket_and_letters_of_th
     sig = find_signature(DocView([page]), get_rules().common)
     assert sig.title is not None and sig.title.raw == "PHÓ CHỦ TỊCH"
     assert sig.name is not None and sig.name.raw == "Nguyễn Ngọc Lực"
+
+
+def test_every_unit_word_splits_an_issuer_the_longest_first() -> None:
+    from extractors.normalise import split_unit
+
+    assert split_unit("Ủy ban nhân dân đặc khu Phú Quốc") == ("Ủy ban nhân dân", "dac khu", "Phú Quốc")
+    assert split_unit("Ủy ban nhân dân thị xã Kỳ Anh") == ("Ủy ban nhân dân", "thi xa", "Kỳ Anh")
