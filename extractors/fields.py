@@ -72,9 +72,13 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
     rules = rules_for(settings)
     view = DocView(pages)
     cls = classify(view, rules)
-    header = build_header(view, rules, cls)
     labels = LabelIndex(_labels_of(rules, cls.doc_type))
-    ctx = Context(view, rules, cls, header, LabelledSearch(view, labels), lexicon=settings.lexicon_repair)
+
+    def context(v: DocView, c: Classification) -> Context:
+        return Context(v, rules, c, build_header(v, rules, c), LabelledSearch(v, labels),
+                       lexicon=settings.lexicon_repair)
+
+    ctx = context(view, cls)
     results = extract_fields(ctx)
     others = _other_readings(pages)
     if others:
@@ -82,10 +86,7 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
         readings = [results]
         for alt_pages in others:
             alt_view = DocView(alt_pages)
-            alt_cls = replace(classify(alt_view, rules), doc_type=cls.doc_type)
-            alt_ctx = Context(alt_view, rules, alt_cls, build_header(alt_view, rules, alt_cls),
-                              LabelledSearch(alt_view, labels), lexicon=settings.lexicon_repair)
-            readings.append(extract_fields(alt_ctx))
+            readings.append(extract_fields(context(alt_view, replace(classify(alt_view, rules), doc_type=cls.doc_type))))
         types = {n: r.type for n, r in rules.fields_of(cls.doc_type).items()}
         results = merge_readings(readings, types)
     check_across(results, rules, cls, record.confidence.ocr)

@@ -59,8 +59,8 @@ class Lexicon:
     common: set[str] = field(default_factory=set)  # the frequent words of administrative text, "a b"
     syllables: set[str] = field(default_factory=set)
     by_fold: dict[str, set[str]] = field(default_factory=dict)
-    folds: list[str] = field(default_factory=list)
     folds_of_length: dict[int, list[str]] = field(default_factory=dict)
+    candidate_cache: dict[str, dict[str, float]] = field(default_factory=dict)  # the same syllables recur all batch
     prefixes: set[str] = field(default_factory=set)  # folded first syllables of the words above
 
     def add(self, word: str) -> None:
@@ -88,8 +88,7 @@ class Lexicon:
         return [tuple(w.split()) for w in found.split("|")] if found else []
 
     def finish(self) -> Lexicon:
-        self.folds = sorted(self.by_fold)
-        for f in self.folds:
+        for f in sorted(self.by_fold):
             self.folds_of_length.setdefault(len(f), []).append(f)
         return self
 
@@ -127,8 +126,7 @@ def load_lexicon() -> Lexicon | None:
             if len(parts) >= 2 and all(parts):
                 lex.add(line)
                 lex.common.add(" ".join(parts))
-    _LOADED[0] = lex.finish()
-    return lex
+    return lex.finish()
 
 
 def _marks(syllable: str) -> tuple[set[str], list[str]]:
@@ -167,19 +165,9 @@ def _well_formed(word: str) -> bool:
 
 def candidates(lex: Lexicon, read: str) -> dict[str, float]:
     """Spellings `read` may stand for, with their cost: itself, other marks, or one look-alike letter."""
-    if lex is _LOADED[0]:
-        return dict(_cached_candidates(read))  # the same syllables recur in every summary of a batch
-    return _candidates(lex, read)
-
-
-_LOADED: list[Lexicon | None] = [None]
-
-
-@lru_cache(maxsize=32768)
-def _cached_candidates(read: str) -> tuple[tuple[str, float], ...]:
-    lex = _LOADED[0]
-    assert lex is not None
-    return tuple(_candidates(lex, read).items())
+    if read not in lex.candidate_cache:
+        lex.candidate_cache[read] = _candidates(lex, read)
+    return dict(lex.candidate_cache[read])
 
 
 def _candidates(lex: Lexicon, read: str) -> dict[str, float]:

@@ -35,12 +35,20 @@ def _db_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def _rows(sql: str) -> list[tuple]:
+    """Rows of one query on the read-only table of administrative units; none when it is not installed."""
+    path = _db_path()
+    if path is None:
+        return []
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
 @lru_cache(maxsize=1)
 def _names() -> dict[str, dict[str, set[str]]]:
     """level -> folded key -> spellings."""
     out: dict[str, dict[str, set[str]]] = {lvl: defaultdict(set) for lvl in ("province", "district", "ward")}
-    path = _db_path()
-    if path is None:
+    if _db_path() is None:
         log.warning("vietnamadminunits data not found: place names are not repaired")
         return out
     queries = {
@@ -49,13 +57,12 @@ def _names() -> dict[str, dict[str, set[str]]]:
         "district": ["SELECT DISTINCT districtShort FROM admin_units_legacy"],
         "ward": ["SELECT DISTINCT wardShort FROM admin_units_legacy", "SELECT DISTINCT wardShort FROM admin_units"],
     }
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        for level, sqls in queries.items():
-            for sql in sqls:
-                for (name,) in conn.execute(sql):
-                    if name:
-                        name = normalize_text(name, keep_newlines=False)
-                        out[level][fold_key(name)].add(name)
+    for level, sqls in queries.items():
+        for sql in sqls:
+            for (name,) in _rows(sql):
+                if name:
+                    name = normalize_text(name, keep_newlines=False)
+                    out[level][fold_key(name)].add(name)
     # old names still printed on older documents
     out["province"]["thua thien hue"].add("Thừa Thiên Huế")
     return out
@@ -106,16 +113,12 @@ def is_province(name: str) -> bool:
 def _kinds() -> dict[str, set[str]]:
     """folded district or province name -> unit words it is known with ("huyện", "thành phố")."""
     out: dict[str, set[str]] = defaultdict(set)
-    path = _db_path()
-    if path is None:
-        return out
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        for kind, name in conn.execute("SELECT DISTINCT districtType, districtShort FROM admin_units_legacy"):
-            if kind and name:
-                out["district:" + fold_key(name)].add(kind.lower())
-        for full, name in conn.execute("SELECT DISTINCT province, provinceShort FROM admin_units_legacy"):
-            if full and name:
-                out["province:" + fold_key(name)].add("thành phố" if full.startswith("Thành phố") else "tỉnh")
+    for kind, name in _rows("SELECT DISTINCT districtType, districtShort FROM admin_units_legacy"):
+        if kind and name:
+            out["district:" + fold_key(name)].add(kind.lower())
+    for full, name in _rows("SELECT DISTINCT province, provinceShort FROM admin_units_legacy"):
+        if full and name:
+            out["province:" + fold_key(name)].add("thành phố" if full.startswith("Thành phố") else "tỉnh")
     return out
 
 
@@ -129,16 +132,12 @@ def unit_kind(name: str, level: str) -> str | None:
 def _children() -> dict[str, set[str]]:
     """folded district or province name -> spellings of the units directly under it (wards, districts)."""
     out: dict[str, set[str]] = defaultdict(set)
-    path = _db_path()
-    if path is None:
-        return out
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        for ward, district, province in conn.execute(
-                "SELECT DISTINCT wardShort, districtShort, provinceShort FROM admin_units_legacy"):
-            if ward and district:
-                out[fold_key(district)].add(normalize_text(ward, keep_newlines=False))
-            if district and province:
-                out[fold_key(province)].add(normalize_text(district, keep_newlines=False))
+    for ward, district, province in _rows(
+            "SELECT DISTINCT wardShort, districtShort, provinceShort FROM admin_units_legacy"):
+        if ward and district:
+            out[fold_key(district)].add(normalize_text(ward, keep_newlines=False))
+        if district and province:
+            out[fold_key(province)].add(normalize_text(district, keep_newlines=False))
     return out
 
 
