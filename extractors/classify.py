@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from config.doctypes import CommonRules, Rules
 from extractors.docview import DocView, Line, Page
 from extractors.field_rules import (
+    _opens_body,
     _vv_start,
     alnum_key,
     find_motto,
@@ -41,10 +42,12 @@ class Classification:
     problems: list[str] = field(default_factory=list)
 
 
-def _title_candidates(page: Page, below_y: float) -> list[list[Line]]:
+def _title_candidates(page: Page, below_y: float, common: CommonRules) -> list[list[Line]]:
     """Single lines and pairs of consecutive lines (a long title may wrap) in the upper part of page 1."""
+    # the title stands above the body: on a short letter the signer's "TRƯỞNG PHÒNG" is in the upper part too
+    body = next((ln.y0 for ln in page.lines if ln.y0 > below_y and _opens_body(ln.text, common)), page.height)
     # titles are printed in capitals, centred: body text that mentions "báo cáo" is not a title
-    lines = [ln for ln in page.lines if ln.y0 >= below_y and ln.rel_y < 0.6 and letter_share(ln.text) >= 0.6
+    lines = [ln for ln in page.lines if below_y <= ln.y0 < body and ln.rel_y < 0.6 and letter_share(ln.text) >= 0.6
              and 0.35 < ln.rel_cx < 0.7 and ln.is_upper()]
     out: list[list[Line]] = [[ln] for ln in lines]
     for a, b in zip(lines, lines[1:], strict=False):
@@ -114,7 +117,7 @@ def classify(view: DocView, rules: Rules) -> Classification:
         below = max(below, number.y1)
     best: tuple[float, str, list[Line]] | None = None
     runner_up: dict[str, float] = {}
-    for cand in _title_candidates(page, below):
+    for cand in _title_candidates(page, below, common):
         text = " ".join(ln.text for ln in cand)
         scored = score_titles(text, titles)
         if not scored:

@@ -526,6 +526,35 @@ class Stream:
         return [w for a, b, w in self.spans if a < end and b > start]
 
 
+def _label_end(label: str, folded: str) -> int | None:
+    """Where the value after a label starts in running text. A long label ("số định danh cá nhân") is also
+    found with one letter misread ("cá nhâh"), as in the lines of a form; a semicolon right after a label is
+    a misread colon ("nơi cư trú; Thôn Trung")."""
+    key = alnum_key(label)
+    lab_re = r"\W*".join(re.escape(w) for w in key.split())
+    m = re.search(rf"(?<![a-z]){lab_re}", folded)
+    end = m.end() if m else None
+    if end is None and len(key) >= 12:
+        al = fuzz.partial_ratio_alignment(key, folded)
+        if al.score >= 90:
+            end = al.dest_end
+            while end < len(folded) and folded[end].isalpha():  # the rest of a misread last word
+                end += 1
+    if end is None:
+        return None
+    return end + len(re.match(r"\s*[:;]?\s*", folded[end:]).group(0))
+
+
+def _first_article(lines: list[Line]) -> int | None:
+    """The first article when its number is unreadable ("Điều + Hỗ trợ kinh phí ..."): the first line that
+    opens with "Điều" and no number other than 1."""
+    for i, ln in enumerate(lines):
+        m = re.match(r"\W*dieu\b\W*(\w*)", alnum_key(ln.text))
+        if m:
+            return None if m.group(1).isdigit() and m.group(1) != "1" else i
+    return None
+
+
 def prose_search(view: DocView, rule: FieldRule, body_from: Line | None) -> Candidate | None:
     """A labelled value inside running text ("..., số định danh cá nhân: 0123...; nơi cư trú: ...")."""
     lines = [ln for page in view.pages for ln in page.lines if not is_junk(ln)]
@@ -536,6 +565,8 @@ def prose_search(view: DocView, rule: FieldRule, body_from: Line | None) -> Cand
         texts = [ln.text for ln in lines]
         start = next((i for i, ln in enumerate(lines)
                       if any(alnum_key(repair_article(ln.text, texts[i + 1:])).startswith(k) for k in keys)), None)
+        if start is None and any(k == "dieu 1" for k in keys):
+            start = _first_article(lines)
         if start is None:
             return None
         lines = lines[start:]
@@ -551,11 +582,10 @@ def prose_search(view: DocView, rule: FieldRule, body_from: Line | None) -> Cand
     folded = fold_same_length(stream.text)
     if rule.labels:
         for lab in rule.labels:
-            lab_re = r"\W*".join(re.escape(w) for w in alnum_key(lab).split())
-            m = re.search(rf"(?<![a-z]){lab_re}\s*:?\s*", folded)
-            if not m:
+            after = _label_end(lab, folded)
+            if after is None:
                 continue
-            rest = stream.text[m.end():]
+            rest = stream.text[after:]
             # a full stop ends the value, unless the capitalised word after it goes on with a comma: a speck
             # read as a stop inside a place name ("huyện Phong. Điền, tỉnh ...")
             end = re.search(r";|\.\s+[" + UPPER + r"](?![^\s,.;]*,)|\.$|\n", rest)
@@ -565,9 +595,9 @@ def prose_search(view: DocView, rule: FieldRule, body_from: Line | None) -> Cand
                 if not pm:
                     continue
                 v = pm.group("v") if "v" in pm.groupdict() else pm.group(0)
-                a = m.end() + raw.find(v)
+                a = after + raw.find(v)
                 return Candidate(v, stream.words(a, a + len(v)), 0.9, f"prose:{lab}")
-            a = m.end()
+            a = after
             return Candidate(raw, stream.words(a, a + len(raw)), 0.9, f"prose:{lab}")
         return None
     if rule.pattern:
@@ -580,6 +610,13 @@ def prose_search(view: DocView, rule: FieldRule, body_from: Line | None) -> Cand
 
 
 # ---------------------------------------------------------------------------------------------- summary
+
+
+def _opens_body(text: str, common: CommonRules) -> bool:
+    """A paragraph of the body ("Thực hiện Công văn số ...") opens with a capital; a wrapped summary goes on in
+    lower case with the same words ("V/v báo cáo kết quả / thực hiện chuyển đổi số")."""
+    first = next((c for c in text if c.isalpha()), "")
+    return first.isupper() and _starts_with_any(text, common.body_starts)
 
 
 def _starts_with_any(text: str, starts: list[str]) -> bool:
@@ -618,7 +655,7 @@ def summary_after_title(page: Page, title_lines: list[Line], common: CommonRules
             break
         if not out and gap > 3.0 * h:
             return None
-        if _starts_with_any(ln.text, common.body_starts) and not _starts_with_any(ln.text, common.vv_prefixes):
+        if _opens_body(ln.text, common) and not _starts_with_any(ln.text, common.vv_prefixes):
             break
         if ln.is_upper() and len(alnum_key(ln.text)) > 6:
             break
@@ -658,7 +695,7 @@ def summary_vv(page: Page, number: Line | None, agency: list[Line], common: Comm
     out = [left[first]]
     for ln in left[first + 1:]:
         gap = ln.y0 - out[-1].y1
-        if gap > 1.0 * max(out[-1].height, 1.0) or is_junk(ln) or _starts_with_any(ln.text, common.body_starts):
+        if gap > 1.0 * max(out[-1].height, 1.0) or is_junk(ln) or _opens_body(ln.text, common):
             break
         out.append(ln)
         if len(out) >= 6:

@@ -28,6 +28,7 @@ from extractors.normalise import (
     place_name_case,
     plain_text,
     sex_value,
+    speck_punctuation,
     split_unit,
     summary_text,
     tax_code_value,
@@ -57,7 +58,7 @@ def normalise(rules: Rules, kind: str, raw: str) -> Normalised:
     """The raw text of one field → its value in the conventions of SCHEMA.md, by the field's type."""
     common = rules.common
     if kind == "name":
-        return check_name(title_case_name(raw, common.surnames), rules)
+        return check_name(title_case_name(raw, common.surnames, _syllables(rules)), rules)
     if kind == "date":
         return parse_date(raw)
     if kind == "personal_id":
@@ -101,6 +102,7 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     norm = plain_text(raw)
     if norm.value is None:
         return norm
+    norm.value = speck_punctuation(norm.value)  # "chưa đăng ký kết hôn. với: ai"
     key = fold_key(norm.value)
     endings = [v for v in values if key.endswith(fold_key(v))]
     if not endings:
@@ -109,12 +111,16 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
         return norm
     ending = max(endings, key=len)
     tail = norm.value[len(norm.value) - len(ending):]
-    if tail != ending and tail.lower() != ending:
+    whole = len(tail) == len(norm.value)
+    if tail != ending and (tail.lower() != ending or not whole):  # "chưa đăng ký Kết hôn": a case slip too
         # "chưa đặng ký kết hôn": the printed phrase is fixed, only its marks were misread
         norm.value = norm.value[: len(norm.value) - len(ending)] + (
-            ending[:1].upper() + ending[1:] if tail[:1].isupper() else ending)
+            ending[:1].upper() + ending[1:] if whole and tail[:1].isupper() else ending)
         norm.repaired, norm.certainty = True, 0.9
     return norm
+
+
+UNUSUAL_NAME = "unusual name syllables"  # the note's marker: extractors/readings.py prefers names without it
 
 
 def check_name(norm: Normalised, rules: Rules) -> Normalised:
@@ -133,9 +139,15 @@ def check_name(norm: Normalised, rules: Rules) -> Normalised:
         odd.insert(0, words[0])
     if odd:
         norm.certainty = min(norm.certainty, 0.55)
-        norm.notes.append(f"họ tên có chữ ít gặp: {' '.join(odd)} / unusual name syllables: {' '.join(odd)}")
+        norm.notes.append(f"họ tên có chữ ít gặp: {' '.join(odd)} / {UNUSUAL_NAME}: {' '.join(odd)}")
+    if len(words) >= 2 and words[-1] in _MIDDLE_ONLY:
+        # "Nguyễn Thị", "Trần Văn": a seal or a speck hid the given name
+        norm.certainty = min(norm.certainty, 0.45)
+        norm.notes.append(f"họ tên '{norm.value}' thiếu tên / the given name is missing")
     return norm
 
+
+_MIDDLE_ONLY = {"Thị", "Văn"}  # middle names that never end a name
 
 def _restore_syllable(word: str, rules: Rules) -> str:
     """A name syllable that is no Vietnamese word at all ("Mính", "Hưữ", "Đuyên") takes the spelling of the

@@ -72,6 +72,9 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
     rules = rules_for(settings)
     view = DocView(pages)
     cls = classify(view, rules)
+    alt_views = [DocView(alt_pages) for alt_pages in _other_readings(pages)]
+    alt_cls = [classify(v, rules) for v in alt_views]
+    cls = _type_over_readings(cls, alt_cls)
     labels = LabelIndex(_labels_of(rules, cls.doc_type))
 
     def context(v: DocView, c: Classification) -> Context:
@@ -80,17 +83,29 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
 
     ctx = context(view, cls)
     results = extract_fields(ctx)
-    others = _other_readings(pages)
-    if others:
-        # the same fields from each other reading of a poor copy, for the type the main reading found
+    if alt_views:
+        # the same fields from each other reading of a poor copy, for the type decided above
         readings = [results]
-        for alt_pages in others:
-            alt_view = DocView(alt_pages)
-            readings.append(extract_fields(context(alt_view, replace(classify(alt_view, rules), doc_type=cls.doc_type))))
+        for alt_view, c in zip(alt_views, alt_cls, strict=True):
+            readings.append(extract_fields(context(alt_view, replace(c, doc_type=cls.doc_type))))
         types = {n: r.type for n, r in rules.fields_of(cls.doc_type).items()}
         results = merge_readings(readings, types)
     check_across(results, rules, cls, record.confidence.ocr)
     _finish(record, ctx, results)
+
+
+def _type_over_readings(main: Classification, others: list[Classification]) -> Classification:
+    """The main reading's type, unless it found none ("BÁO cÁo" under speckle) and the other readings of the
+    copy agree on one: then theirs, at the lowest confidence they give it."""
+    if main.doc_type != "khac" or not others:
+        return main
+    found = {c.doc_type for c in others if c.doc_type != "khac"}
+    if len(found) != 1:
+        return main  # none, or readings that disagree: an unknown type is better than a wrong one
+    doc_type = found.pop()
+    conf = min(c.confidence for c in others if c.doc_type == doc_type)
+    return replace(main, doc_type=doc_type, confidence=conf,
+                   evidence=[*main.evidence, f"type from the other readings of the copy: {doc_type}"])
 
 
 def _other_readings(pages: list) -> list[list]:

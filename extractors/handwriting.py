@@ -110,7 +110,11 @@ def _printed_day(text: str) -> bool:
     """A day as printed digits, or digits with one letter OCR often reads for a digit ("Q8", "0B", "1l").
     Letters alone are taken only from the few that stand for digits most often: a handwritten day reads
     as other letters and must be flagged, not repaired."""
+    text = text.translate(_MARKED_O)
     return bool(re.fullmatch(r"[0-9OoIlSZ]{1,2}", text) or re.fullmatch(r"(?=.*\d)[0-9OoQDIlLiSsZzBbgqGT]{2}", text))
+
+
+_MARKED_O = str.maketrans(dict.fromkeys("ÖÔƠÓÒÕ", "O") | dict.fromkeys("öôơóòõ", "o"))  # a speck over an O
 
 
 @dataclass

@@ -43,7 +43,42 @@ def _expanded(text: str, common: CommonRules) -> str:
     text = clean_value(text)
     text = re.sub(r"\s*-\s*", " - ", text).replace(" - - ", " - ")
     upper = {k: v.upper() for k, v in common.abbreviations.items() if not k.endswith(".")}
-    return expand_abbreviations(text, upper)
+    return expand_abbreviations(_abbreviation_read(_echo_dropped(text, common), upper), upper)
+
+
+def _echo_dropped(text: str, common: CommonRules) -> str:
+    """'SỞ XÂY ÂY DỰNG' → 'SỞ XÂY DỰNG': OCR of a speckled capital word sometimes gives its tail twice. Only
+    where a known agency then reads whole: 'XÃ THANH AN' is a name, not an echo."""
+    words = text.split()
+    out = [w for i, w in enumerate(words)
+           if not (i and w.isupper() and len(w) >= 2 and words[i - 1].isupper() and len(words[i - 1]) > len(w)
+                   and words[i - 1].endswith(w))]
+    if len(out) == len(words):
+        return text
+    dropped = " ".join(out)
+    key = f" {alnum_key(dropped)} "
+    return dropped if any(f" {alnum_key(k)} " in key for k in common.known_agencies if " " in k) else text
+
+
+_UNIT_OPENERS = {"tinh", "thanh", "huyen", "quan", "thi", "xa", "phuong"}
+
+
+def _abbreviation_read(text: str, table: dict[str, str]) -> str:
+    """The abbreviation that opens an agency line, read with a mark or one letter off on a poor copy:
+    'ƯBNĐ QUẬN HẢI CHÂU', 'ƯBNP QUẬN HẢI CHÂU' → 'UBND QUẬN HẢI CHÂU'. One letter off only before a unit
+    word, and only when a single abbreviation of four letters or more is that close."""
+    words = text.split()
+    if not words or words[0].upper() in table:
+        return text
+    key = re.sub(r"[^a-z]", "", fold_key(words[0]))
+    if len(key) < 4:
+        return text
+    folds = {re.sub(r"[^a-z]", "", fold_key(a)): a for a in table if len(a) >= 4}
+    hit = folds.get(key)
+    if hit is None and len(words) > 1 and fold_key(words[1]) in _UNIT_OPENERS:
+        near = [a for k, a in folds.items() if len(k) == len(key) and Levenshtein.distance(k, key) == 1]
+        hit = near[0] if len(near) == 1 else None
+    return " ".join([hit, *words[1:]]) if hit else text
 
 
 def issuer_from_lines(lines: list[Line], common: CommonRules, place: str | None = None) -> Candidate | None:

@@ -25,7 +25,9 @@ LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêề�
 # validate (a date that exists, an ID whose structure holds) before the caller keeps it.
 DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                                "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
-                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1"})
+                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1",
+                               # a speck over a 0 makes it an O with a mark ("ngày Ö1")
+                               **dict.fromkeys("ÖöÔôƠơÓóÒòÕõ", "0")})
 _TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*“”„«»]+$")
 _LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)“”„«»]+")
 _LEADER = re.compile(r"(?:\s*[.…·_]){3,}.*$")  # dotted leaders of filled-in forms, and what follows them
@@ -330,7 +332,10 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
 _HONORIFICS = ("ông", "bà", "anh", "chị", "cháu", "em")
 
 
-def title_case_name(text: str, surnames: list[str] | None = None) -> Normalised:
+_COMMONEST = 5  # Nguyễn, Trần, Lê, Phạm, Hoàng: some seven Vietnamese in ten
+
+
+def title_case_name(text: str, surnames: list[str] | None = None, given: set[str] | None = None) -> Normalised:
     """'PHAN QUANG TÙNG' → 'Phan Quang Tùng'; honorifics and trailing clauses dropped.
 
     A first word that folds to exactly one known surname but is not one ("NGUYÊN" for "NGUYỄN": OCR drops
@@ -364,9 +369,20 @@ def title_case_name(text: str, surnames: list[str] | None = None) -> Normalised:
             # rest fits only one surname. The clerk still checks it.
             low = first.lower()
             whole = [k for k in known if k.lower().endswith(low) and len(k) > len(first)]
+            sure = 0.6
+            folds_given = {fold_key(g) for g in given or ()}
+            if len(whole) != 1 and is_vietnamese_syllable(first) and len(fold_key(first)) >= 2 \
+                    and fold_key(first) not in folds_given:  # "An Văn Bình" may be whole: An is a name too
+                # "Ến Thị Uyên", "En Quốc Vũ": the mark of the hidden part misread too; folded, the rest may fit
+                # several surnames (Nguyễn, Yên, Viên). Only a surname among the few commonest (the list is
+                # ordered by frequency) is likely enough to offer; "Ương" (Dương, Lương, Trương) stays as read.
+                ordered = [normalize_text(x, keep_newlines=False) for x in surnames]
+                fits = [k for k in ordered[:_COMMONEST] if fold_key(k).endswith(fold_key(first)) and len(k) > len(first)]
+                whole = fits if len(fits) == 1 else []
+                sure = 0.5
             if len(whole) == 1:
                 name = " ".join([whole[0], *name.split()[1:]])
-                repaired, certainty = True, 0.6
+                repaired, certainty = True, sure
                 notes.append(f"họ '{first}' bị che một phần, hiểu là '{whole[0]}' / surname '{first}' partly hidden,"
                              f" taken as '{whole[0]}'")
     if not 2 <= len(words) <= 6:
@@ -416,11 +432,15 @@ def summary_text(text: str) -> Normalised:
     text = re.sub(r"[\s_\-–—.,;:]+$", "", text)
     if sum(text.count(q) for q in "\"“”") % 2:  # an unpaired quote at an edge is a speck, not a title
         text = re.sub(r"^[\"“”]+|[\"“”]+$", "", text).strip()
-    text = re.sub(r"^(V/v|V/V|v/v)\s*", "V/v ", text)
-    text = re.sub(r"^Về\s*việc\b\s*", "Về việc ", text)  # "Vềviệc": a lost space after a bold word
+    text = re.sub(r"^(V/v|V/V|v/v|[VY]/)(?=\s)\s*", "V/v ", text)  # "Y/": the v lost, the V half-read
+    # "Vềviệc": a lost space after a bold word; "Về Việc": a speck or blur read as a capital
+    text = re.sub(r"^Về\s*[vV]iệc\b\s*", "Về việc ", text)
     # specks of a seal or rule read as lone symbols ("chống „ thiên tai") or dots ("thành.tích")
     text = " ".join(t for t in text.split() if re.search(r"[\w\-–/(),.;:%]", t))
-    text = re.sub(rf"(?<=[{LOWER}])\.(?=[{LOWER}])", " ", text)
+    text = speck_punctuation(text)
+    text = _YEAR_WORD.sub(_year_word, text)
+    text = re.sub(r"(?<=[A-Z])-\s+(?=\d)", "-", text)  # "COVID- 19": the hyphen at a line break or a blur
+    text = text[:1].upper() + text[1:]  # a trích yếu opens with a capital ("về việc": a speck on the V)
     if not text:
         return Normalised(None)
     # a word that is no Vietnamese syllable (nor number, nor abbreviation) is an OCR slip somewhere
@@ -428,6 +448,42 @@ def summary_text(text: str) -> Normalised:
     certainty = max(0.4, 1.0 - 0.3 * len(odd))
     notes = [f"chữ lạ trong trích yếu: {' '.join(odd)} / odd words in the summary"] if odd else []
     return Normalised(text, certainty=certainty, notes=notes)
+
+
+_YEAR_WORD = re.compile(rf"(?<![\w/])([{LOWER}]{{2,4}})(?=\s+(?:19|20)\d\d\b)")
+
+
+def _year_word(m: re.Match[str]) -> str:
+    """'hăm 2023', 'nằm 2021', 'năn 2016': before a year the word is "năm"; only a look-alike of its n (h, u,
+    m, n) with one letter off is taken for it."""
+    word = m.group(1)
+    key = fold_key(word)
+    if word != "năm" and key[:1] in "nhum" and Levenshtein.distance(key, "nam") <= 1:
+        return "năm"
+    return word
+
+
+def _pair_semicolons(text: str) -> str:
+    from extractors.lexicon import load_lexicon  # the dictionary is only needed where a semicolon stands
+
+    lex = load_lexicon()
+
+    def fix(m: re.Match[str]) -> str:
+        a, b = m.group(1).lower(), m.group(2).lower()
+        return f"{m.group(1)}, {m.group(2)}" if lex is not None and lex.compound(a, b) else m.group(0)
+
+    return re.sub(rf"([{LOWER}]+);\s*([{LOWER}]+)", fix, text)
+
+
+def speck_punctuation(text: str) -> str:
+    """Marks a speck makes between two words of one phrase: "năm.2018", "Kết: quả", "kết hôn. với" lose the
+    mark, and "phòng; chống" (a comma with a speck above it) becomes a comma where the two words make a
+    pair of the dictionary, as the comma of a list does; "miền núi; giảm nghèo" keeps its semicolon. Marks
+    before a capital or inside numbers stay."""
+    text = _pair_semicolons(text) if ";" in text else text
+    text = re.sub(rf"(?<=[{LOWER}]),[-–.:]+\s*(?=[{LOWER}])", ", ", text)  # "ký,-quản lý"
+    text = re.sub(rf"(?<=[{LOWER}])\s*[.:]+\s*(?=[{LOWER}0-9])", " ", text)
+    return text
 
 
 def odd_words(text: str) -> list[str]:
@@ -564,8 +620,15 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(r"(?<=\w)[”“\"]+(?=\s)", "", text)  # "số” 890": a speck read as a quote
     text = re.sub(rf"\b[{LOWER}]\w*[{UPPER}]\w*", lambda m: m.group(0).lower(), text)  # "tỜ": a mark misread as case
     text = re.sub(r",(?:\s*,)+", ",", text)  # a speck read as a second comma
+    # a colon is never inside an address, a semicolon is a comma with a speck over it: "tờ bản : đồ", "446; tờ"
+    text = re.sub(rf"(?<=[{LOWER}0-9])\s*;\s*(?=[{LOWER}{UPPER}0-9])", ", ", text)
+    text = re.sub(rf"(?<=[{LOWER}])\s*:\s*(?=[{LOWER}0-9])", " ", text)
+    text = re.sub(r"^T[ốồ](?=\s+\d)", "Tổ", text)  # "Tố 3": the hook of ổ read as an acute
     text = _unit_words(text)
     text = re.sub(r"\b(thành phố|tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
+    # a speck read as a full stop after a unit word: "tỉnh.Bình Định", "phường. Dư Hàng Kênh"
+    text = re.sub(rf"\b(tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn|thôn|xóm|ấp|tổ|đường|ngõ)\s*[.:]\s*(?=[{UPPER}0-9])",
+                  r"\1 ", text)
     # a speck read as a full stop inside a place name: "huyện Phong. Điền, tỉnh ..."
     text = re.sub(rf"(?<=[{LOWER}]{{2}})\.\s+(?=[{UPPER}][{LOWER}]*,)", " ", text)
     # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province
@@ -598,6 +661,11 @@ def _unit_words(text: str) -> str:
         for n in (2, 1):
             head = " ".join(words[-n:])
             unit = _UNIT_SPELLING.get(fold_key(head))
+            if unit is None and n == 2 and len(words) >= 2:
+                # "th trấn", "thị trăn": one letter of a two-word unit lost; one-word units are too short to
+                # guess from (xã, quận)
+                near = [u for k, u in _UNIT_SPELLING.items() if " " in k and Levenshtein.distance(fold_key(head), k) == 1]
+                unit = near[0] if len(near) == 1 else None
             if unit is not None and len(words) >= n:
                 return m.group(1) + " ".join(words[:-n] + [unit]) + " "
         return m.group(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -21,6 +22,8 @@ from config.settings import Settings
 from extractors.errors import MissingDependencyError, OcrTimeoutError
 from extractors.layout import Word
 from extractors.vietnamese import is_vietnamese_syllable, nfc
+
+log = logging.getLogger("sohoa.ocr")
 
 # Tesseract's OpenMP threads fight each other when pages run in parallel processes.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -42,9 +45,36 @@ def check_tesseract(cmd: str, lang: str) -> str:
     for needed in lang.split("+"):
         if needed not in langs:
             raise MissingDependencyError(
-                f"Tesseract has no '{needed}' language data: apt-get install tesseract-ocr-{needed}"
+                f"Tesseract has no '{needed}' language data: apt-get install {_debian_package(needed)}"
             )
     return exe
+
+
+def reread_lang(settings: Settings) -> str:
+    """The models of the extra readings of a poor copy; `ocr_lang` when their data is not installed (the
+    extra readings are an aid, not a reason to stop a batch)."""
+    lang = settings.reread_lang or settings.ocr_lang
+    if lang == settings.ocr_lang:
+        return lang
+    try:
+        check_tesseract(settings.tesseract_cmd, lang)
+    except MissingDependencyError as exc:
+        _warn_once(f"extra readings use '{settings.ocr_lang}': {exc}")
+        return settings.ocr_lang
+    return lang
+
+
+@lru_cache(maxsize=8)
+def _warn_once(message: str) -> None:
+    log.warning(message)
+
+
+def _debian_package(model: str) -> str:
+    """Debian's package of a Tesseract model: 'vie' → tesseract-ocr-vie, 'Vietnamese' (a script) →
+    tesseract-ocr-script-viet."""
+    if model[:1].isupper() or model.startswith("script/"):
+        return "tesseract-ocr-script-" + model.removeprefix("script/")[:4].lower()
+    return f"tesseract-ocr-{model}"
 
 
 _SHM = Path("/dev/shm")
@@ -144,6 +174,12 @@ def _tsv_cli(gray: np.ndarray, settings: Settings, dpi: int, psm: int) -> str:
         raise
 
 
+# Letters the Vietnamese model reads off a speckled copy that Vietnamese never writes ("Hà Ñội", "nöõ", "bổ
+# sunÿ"): the mark is a speck, the letter under it is the plain one (the dictionary repair puts marks back).
+# Only OCR output is mapped; text layers of born-digital PDFs are kept as written.
+_NOT_VIETNAMESE = str.maketrans(dict(zip("ñÑÿŸäÄëËïÏöÖüÜçÇåÅøØîÎûÛ", "nNyYaAeEiIoOuUcCaAoOiIuU", strict=True)))
+
+
 def words_from_tsv(tsv: str) -> list[Word]:
     """Word rows (level 5) of Tesseract's TSV, with a confidence, as Words."""
     words = []
@@ -159,7 +195,7 @@ def words_from_tsv(tsv: str) -> list[Word]:
             continue
         if conf < 0 or not text:
             continue
-        words.append(Word(text=nfc(text), x0=x, y0=y, x1=x + w, y1=y + h, conf=conf,
+        words.append(Word(text=nfc(text).translate(_NOT_VIETNAMESE), x0=x, y0=y, x1=x + w, y1=y + h, conf=conf,
                           line_key=(int(cols[2]), int(cols[3]), int(cols[4])), source="ocr"))
     return words
 

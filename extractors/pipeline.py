@@ -20,7 +20,7 @@ from config.doctypes import rules_for
 from config.settings import PIPELINE_VERSION, Settings
 from extractors.layout import Word, boxes_overlap, reading_order_text
 from extractors.load import Document, Page, open_document
-from extractors.ocr import ocr_words
+from extractors.ocr import ocr_words, reread_lang
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
 from extractors.second_look import reread_signing_space
@@ -135,12 +135,14 @@ def _read_again(page: Page, settings: Settings, steps: list[str] | None, rotatio
     for OCR is read again (a native resolution reads the same every time)."""
     out = []
     image = rotate_quarter(page.image, rotation) if rotation else page.image
+    lang = reread_lang(settings)
     for dpi in settings.reread_dpis:
-        if page.dpi >= 0.9 * dpi or dpi == settings.ocr_dpi:
+        if page.dpi >= 0.9 * dpi or (dpi == settings.ocr_dpi and lang == settings.ocr_lang):
             continue
-        alt = settings.model_copy(update={"ocr_dpi": dpi})
+        alt = settings.model_copy(update={"ocr_dpi": dpi, "ocr_lang": lang})
         state, words = _clean_and_read(image, page.dpi, alt, steps)
         state.rotation = rotation
+        state.notes.append(f"extra reading: {lang} at {dpi} dpi")
         out.append(_page_result(page, state, words, alt))
     return out
 

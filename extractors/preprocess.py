@@ -91,6 +91,12 @@ def _grey_seal_suppression(s: PageState) -> None:
     gray = s.gray
     f = 100.0 / s.dpi  # work at 100 dpi: a seal is 1.2-2 inches across
     small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    # grey relative to the paper around it: on a dim copy of a copy the paper itself reads mid-grey and would
+    # join every seal into one page-sized blob
+    paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                                              (15, 15))), 31)
+    paper = np.maximum(paper, 1)
+    small = cv2.divide(small, paper, scale=255)
     mid = ((small > 95) & (small < 215)).astype(np.uint8)
     mid = cv2.morphologyEx(mid, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(mid, connectivity=8)
@@ -106,7 +112,8 @@ def _grey_seal_suppression(s: PageState) -> None:
             out = gray.copy()
         x0, y0, x1, y1 = (int(v / f) for v in (x, y, x + w, y + h))
         region = out[y0:y1, x0:x1]
-        region[region > 110] = 255
+        # near-black strokes stay: half the brightness of this paper (110 on white)
+        region[region > 0.47 * float(np.median(paper[y:y + h, x:x + w]))] = 255
         found += 1
     if out is not None:
         s.gray = out

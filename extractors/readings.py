@@ -4,7 +4,8 @@ A copy of a copy at 150 dpi reads differently at each OCR resolution: a speck on
 mark or a broken line falls on other letters each time. The fields are extracted from every reading
 (`extractors/pipeline.py` makes them) and decided here, field by field:
 
-- a value most readings agree on is taken (two of three);
+- a value most readings agree on is taken (two of three); a key value (number, date, identifier, name) that
+  not every reading gives goes to review all the same;
 - a value only one reading found is taken as it is, with the confidence of that reading;
 - readings that disagree with no majority give the most confident value, sent to review with the others
   named in its notes, since a clerk must choose;
@@ -13,15 +14,19 @@ mark or a broken line falls on other letters each time. The fields are extracted
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from difflib import SequenceMatcher
 
 from extractors import places
-from extractors.field_values import FieldResult
-from extractors.normalise import odd_words
+from extractors.field_values import UNUSUAL_NAME, FieldResult
+from extractors.normalise import odd_words, split_unit
 
 DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses between the readings
+# key fields (numbers, dates, identifiers, names) are trusted only when every reading agrees
+UNANIMOUS_KINDS = {"doc_number", "date", "personal_id", "any_id", "book_number", "dossier_code", "business_reg",
+                   "name"}
 TEXT_TYPES = {"summary"}
 
 
@@ -32,9 +37,18 @@ def plausible(res: FieldResult, kind: str | None) -> bool:
     """A value that reads as real words (a place the gazetteer knows): readings with slips yield to it."""
     if kind == "place":
         return places.is_known(res.value)
+    if kind == "name" and any(UNUSUAL_NAME in n for n in res.notes):
+        return False  # "Vũ Vặn Vinh" yields to "Vũ Văn Vinh": every syllable of the latter is a known name
+    if kind == "issuer" and not _unit_known(res.value):
+        return False  # "Ủy ban nhân dân xã Vũ" (the name cut short) yields to "... xã Vũ Quý"
     if kind in PLAUSIBLE_TEXT:
         return not odd_words(res.value)
     return True
+
+
+def _unit_known(issuer: str) -> bool:
+    _, unit, name = split_unit(issuer)
+    return unit is None or not name or name[:1].isdigit() or places.is_known(name)
 
 
 def _present(res: FieldResult | None) -> bool:
@@ -63,6 +77,7 @@ def merge_readings(readings: list[dict[str, FieldResult]], types: dict[str, str]
 
 
 def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
+    read = present
     real = [r for r in present if plausible(r, kind)]
     if real and len(real) < len(present):
         # "Phong" twice against "Phong Điền" once: a value that cannot be right does not win by numbers
@@ -70,13 +85,28 @@ def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
     votes = Counter(r.value for r in present)
     value, n = votes.most_common(1)[0]
     if n == len(present) or n > len(present) / 2:
-        return max((r for r in present if r.value == value), key=lambda r: r.confidence)
+        chosen = max((r for r in present if r.value == value), key=lambda r: r.confidence)
+        others = list(dict.fromkeys(r.value for r in read if r.value != value))
+        if others and (kind in UNANIMOUS_KINDS or _digits_differ(read)):
+            # a speck that makes 70 read 78 twice out of three makes a majority too: a number or a name
+            # a clerk searches by is taken from the majority but confirmed by a person
+            return _disputed(chosen, others)
+        return chosen
     # no majority: the surest reading, for a clerk to confirm
     best = max(present, key=lambda r: r.confidence)
-    others = [v for v in votes if v != best.value]
+    return _disputed(best, [v for v in votes if v != best.value])
+
+
+def _digits_differ(results: list[FieldResult]) -> bool:
+    """Readings that give other digits ("tờ bản đồ số 44" and "số 34"): words can be checked against the
+    language, digits cannot, so any field whose numbers the readings dispute goes to a person."""
+    return len({re.sub(r"\D", "", r.value) for r in results}) > 1
+
+
+def _disputed(res: FieldResult, others: list[str]) -> FieldResult:
     note = (f"các lần đọc khác nhau: {' | '.join(others)} / other readings of the copy: {' | '.join(others)}")
-    return replace(best, confidence=min(best.confidence, DISAGREE_CONFIDENCE), notes=[*best.notes, note],
-                   flags=best.flags | {"readings_disagree"})
+    return replace(res, confidence=min(res.confidence, DISAGREE_CONFIDENCE), notes=[*res.notes, note],
+                   flags=res.flags | {"readings_disagree"})
 
 
 def vote_words(present: list[FieldResult], kind: str | None = None) -> FieldResult:
@@ -105,7 +135,7 @@ def vote_words(present: list[FieldResult], kind: str | None = None) -> FieldResu
     if not changed:
         return _decide(present, kind)
     value = " ".join(voted)
-    agree = sum(r.value == value for r in present[1:])
+    agree = sum(r.value == value for r in present[1:]) and not _digits_differ(present)
     note = f"trích yếu ghép từ {len(present)} lần đọc / summary voted over {len(present)} readings"
     conf = main.confidence if agree else min(main.confidence, DISAGREE_CONFIDENCE)
     return replace(main, value=value, confidence=conf, notes=[*main.notes, note], flags=main.flags | {"voted"})

@@ -142,7 +142,32 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
                 sig.name.notes.append("tên người ký lệch so với chức vụ, có thể thiếu chữ bị dấu che"
                                       " / the name stands off-centre: a word may be hidden by the seal")
         return sig
-    return Signature()
+    return Signature(name=_name_without_title(view, surnames))
+
+
+def _name_without_title(view: DocView, surnames: set[str]) -> Candidate | None:
+    """The signer's name when the seal hid the whole position block (a black seal on a bitonal scan): a
+    name-like line in the right column beside or just below "Nơi nhận:" on the last page, for a clerk to
+    confirm."""
+    page = view.pages[-1] if view.pages else None
+    if page is None:
+        return None
+    recipients = next((ln for ln in page.lines if ln.rel_cx < 0.45 and ln.folded.lstrip(" -_.").startswith("noi nhan")),
+                      None)
+    if recipients is None:
+        return None
+    right = [ln for ln in page.lines if ln.x0 > 0.45 * page.width and ln.y0 >= recipients.y0 - recipients.height
+             and ln.y0 - recipients.y1 < 0.3 * page.height]
+    named = [(ln, _name_like(ln, surnames)) for ln in right]
+    named = [(ln, sc) for ln, sc in named if sc >= 0.75 and not ln.is_upper()]
+    if not named:
+        return None
+    ln, _ = max(named, key=lambda x: (x[1], x[0].y0))
+    text = re.sub(r"^[^\w]+|[^\w]+$", "", ln.text)
+    start = ln.text.find(text)
+    return Candidate(text, ln.words_in(start, start + len(text)), 0.5, "signer_name:no_title", lines=[ln],
+                     notes=["không thấy chức vụ người ký (có thể bị dấu che) / no signer title found, the seal may "
+                            "hide it: check the name"])
 
 
 _NOTE_WORDS = ("ghi ro", "dong dau", "ky ten", "ky, ghi")

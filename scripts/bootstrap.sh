@@ -7,6 +7,7 @@ cd "$ROOT"
 
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # OCR engine, Vietnamese model, orientation model
+  tesseract-ocr-script-viet                           # Vietnamese-script model: extra readings of poor copies
   ghostscript qpdf unpaper pngquant                   # ocrmypdf's helpers (PDF/A, optimisation, --clean)
   poppler-utils                                       # pdftoppm/pdftotext, used by benchmarks
   fonts-liberation2 fonts-dejavu-core                 # fonts of the generated fixtures (full Vietnamese coverage)

@@ -79,3 +79,31 @@ def test_a_summary_that_mentions_a_type_is_not_a_title() -> None:
     body = line("Đề nghị các cơ quan báo cáo kết quả thực hiện trước ngày 15", 600, 800)
     got = classify(view(page(None, number="Số: 88/UBND-VX", extra=vv + body)), RULES)
     assert got.doc_type == "cong_van"
+
+
+def test_a_title_whose_same_shape_letters_ocr_read_small_is_still_a_title() -> None:
+    # c, o, s, v, x look alike in both cases: "BÁO cÁo" on a speckled copy
+    got = classify(view(page("BÁO cÁo", number="Số: 305/BC-SXD")), RULES)
+    assert got.doc_type == "bao_cao"
+    assert not next(iter(view(line("cơ sở vật chất xã", 300, 400)).lines)).is_upper()
+
+
+def test_a_type_the_main_reading_missed_is_taken_only_when_the_other_readings_agree() -> None:
+    from extractors.classify import Classification
+    from extractors.fields import _type_over_readings
+
+    main = Classification("khac", 0.5)
+    got = _type_over_readings(main, [Classification("bao_cao", 0.9), Classification("bao_cao", 0.8)])
+    assert got.doc_type == "bao_cao" and got.confidence == 0.8
+    assert _type_over_readings(main, [Classification("bao_cao", 0.9), Classification("to_trinh", 0.9)]) is main
+    assert _type_over_readings(main, [Classification("khac", 0.5)]) is main
+    sure = Classification("quyet_dinh", 0.97)
+    assert _type_over_readings(sure, [Classification("bao_cao", 0.9)]) is sure  # the main reading's own type stands
+
+
+def test_the_signers_position_below_the_body_is_never_taken_for_the_title() -> None:
+    # a short letter whose title was lost to speckle: "TRƯỞNG PHÒNG" stands centred in the upper part too
+    words = page(None, number="Số: 40/TTr-VHTT", extra=line("TRƯỞNG PHÒNG", 1300, 1700))
+    got = classify(view(words), RULES)
+    assert got.doc_type == "to_trinh"
+    assert all("TRƯỞNG" not in ln.text for ln in got.title_lines)

@@ -87,3 +87,14 @@ def test_a_poor_copy_turned_a_quarter_that_reads_as_nothing_is_turned_and_read(t
     assert rec.doc_type == "quyet_dinh"
     for key in ("doc_number", "issuer", "summary", "signer_name"):
         assert rec.fields.get(key) == doc.truth_fields[key], key
+
+
+def test_the_seal_of_a_dim_grey_copy_is_found_against_its_own_paper(tmp_path: Path) -> None:
+    # paper read mid-grey (uneven light, 150 dpi): judged on raw grey, the seal merged with the paper and stayed,
+    # and Tesseract took the seal, the signature, the title and the name for one picture
+    gen = pytest.importorskip("tests.fixtures.generator")
+    doc = gen.generate_document(200108, "to_trinh", level="hard")
+    path = gen.save_document(doc, tmp_path, fmt="png")
+    rec = extract(path, Settings(reread_below=0)).record
+    assert rec.fields.get("signer_title") == doc.truth_fields["signer_title"]
+    assert rec.fields.get("signer_name") == doc.truth_fields["signer_name"]

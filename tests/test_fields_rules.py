@@ -174,3 +174,34 @@ def test_date_line_split_by_handwritten_day_and_month_still_gives_the_place() ->
     assert rec.fields["place"] == "Quảng Ngãi"
     assert "issue_date" not in rec.fields and "issue_date" in rec.review_fields
     assert any("năm 2021" in p for p in rec.problems)
+
+
+def test_a_wrapped_vv_summary_goes_on_in_lower_case_with_words_that_open_a_body() -> None:
+    from extractors.field_rules import find_number_line, summary_vv
+
+    words = header(["ỦY BAN NHÂN DÂN", "XÃ ĐA TỐN"], "Số: 607/UBND-TNMT", "Đa Tốn, ngày 28 tháng 4 năm 2024")
+    words += line("V/v báo cáo kết quả", 330, 450) + line("thực hiện chuyển đổi số", 310, 510)
+    words += line("Kính gửi: Ủy ban nhân dân huyện Gia Lâm", 800, 600)
+    words += line("Thực hiện Công văn số 599/UBND-VP ngày 20/09/2023 của Ủy ban nhân dân huyện", 300, 700)
+    page = view(words).first
+    rules = load_rules()
+    cand = summary_vv(page, find_number_line(page), [], rules.common)
+    assert cand is not None and cand.raw == "V/v báo cáo kết quả thực hiện chuyển đổi số"
+
+
+def test_person_of_a_decision_is_found_when_the_article_number_and_a_label_letter_are_misread() -> None:
+    from extractors.field_rules import prose_search
+
+    words = line("QUYẾT ĐỊNH:", 1100, 900)
+    words += line("Điều + Hỗ trợ kinh phí sửa chữa nhà ở cho hộ ông Nguyễn Văn Xuân Bình,", 300, 1000)
+    words += line("số định danh, cá nhâh: 036058073059; nơi cư trú; Thôn Trung, thị trấn Yên Định,", 300, 1070)
+    words += line("huyện Hải Hậu, tỉnh Nam Định, là hộ nghèo có nhà ở hư hỏng nặng.", 300, 1140)
+    words += line("Điều Nguồn kinh phí hỗ trợ từ Quỹ Vì người nghèo.", 300, 1210)  # "2" lost too
+    fields = load_rules().fields_of("quyet_dinh")
+    v = view(words)
+    assert prose_search(v, fields["subject_id"], None).raw.startswith("036058073059")
+    assert prose_search(v, fields["subject_address"], None).raw.startswith("Thôn Trung, thị trấn Yên Định")
+    assert prose_search(v, fields["subject_name"], None).raw == "Nguyễn Văn Xuân Bình"
+    # no first article at all (the first "Điều" is numbered 2): nothing is taken from the wrong article
+    later = line("Điều 2. Giao ông Trần Văn An, số định danh cá nhân: 036058073059 thực hiện.", 300, 1000)
+    assert prose_search(view(later), fields["subject_id"], None) is None

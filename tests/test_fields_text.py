@@ -123,6 +123,11 @@ def _lines(*texts: str) -> list[Line]:
     (["UBND HUYỆN Ý YÊN", "PHÒNG TÀI NGUYÊN VÀ MÔI", "TRƯỜNG"], "Phòng Tài nguyên và Môi trường huyện Ý Yên"),
     (["UBND THÀNH PHỐ HÀ NỘI", "ỦY BAN NHÂN DÂN", "PHƯỜNG 10"], "Ủy ban nhân dân phường 10"),
     (["HỘI ĐỒNG NHÂN DÂN", "XÃ NGHĨA LẠC"], "Hội đồng nhân dân xã Nghĩa Lạc"),
+    # a poor copy: the abbreviation of the issuer's own line read with a mark or a letter off; not the parent
+    (["UBND THÀNH PHỐ ĐÀ NẴNG", "ƯBNĐ QUẬN HẢI CHÂU"], "Ủy ban nhân dân quận Hải Châu"),
+    (["UBND THÀNH PHỐ ĐÀ NẴNG", "ƯBNP QUẬN HẢI CHÂU"], "Ủy ban nhân dân quận Hải Châu"),
+    (["UBND THÀNH PHỐ ĐÀ NẴNG", "SỞ XÂY ÂY DỰNG"], "Sở Xây dựng thành phố Đà Nẵng"),  # a tail read twice
+    (["ỦY BAN NHÂN DÂN", "XÃ THANH AN"], "Ủy ban nhân dân xã Thanh An"),  # a name, not an echo
 ])
 def test_issuer_from_header_lines(lines: list[str], want: str) -> None:
     cand = issuer_from_lines(_lines(*lines), COMMON)
@@ -286,6 +291,7 @@ def test_surname_partly_hidden_is_completed_only_when_one_surname_fits(raw: str,
     ("Hà Nội, ngày 0B tháng 01 năm 2021", "2021-01-08"),  # B read for 8
     ("Hà Nội, ngày 08 tháng 1L năm 2020", "2020-11-08"),  # L read for 1 in the month
     ("Hà Nội, ngày 06 tháng 01 năm 2O2l", "2021-01-06"),  # the year with two letters for digits
+    ("Hải Châu, ngày Ö1 tháng 9 năm 2023", "2023-09-01"),  # a speck over the 0 made it Ö
 ])
 def test_printed_day_month_and_year_with_a_letter_read_for_a_digit(text: str, want: str) -> None:
     value, _, _, flags, _ = date_from_line(_number_line((text, 1250, 400)), 80, 1.22)
@@ -351,3 +357,120 @@ def test_every_unit_word_splits_an_issuer_the_longest_first() -> None:
 
     assert split_unit("Ủy ban nhân dân đặc khu Phú Quốc") == ("Ủy ban nhân dân", "dac khu", "Phú Quốc")
     assert split_unit("Ủy ban nhân dân thị xã Kỳ Anh") == ("Ủy ban nhân dân", "thi xa", "Kỳ Anh")
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Ến Thị Uyên", "Nguyễn Thị Uyên"),  # the seal hid "Nguy" and the mark left was misread
+    ("En Quốc Vũ", "Nguyễn Quốc Vũ"),
+    ("Ên Ngọc Huy", "Nguyễn Ngọc Huy"),  # Yên and Viên end so too, but Nguyễn is among the commonest
+])
+def test_surname_hidden_with_its_mark_misread_is_offered_from_the_commonest_surnames(raw: str, want: str) -> None:
+    from extractors.field_values import normalise
+
+    got = normalise(get_rules(), "name", raw)
+    assert got.value == want and got.repaired and got.certainty <= 0.5
+
+
+def test_a_whole_name_that_starts_with_a_given_name_syllable_is_not_completed() -> None:
+    from extractors.field_values import normalise
+
+    assert normalise(get_rules(), "name", "An Văn Bình").value == "An Văn Bình"  # not "Trần Văn Bình"
+    assert normalise(get_rules(), "name", "Ương Văn Dũng").value == "Ương Văn Dũng"  # no common surname fits
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Kết: quả thực hiện tuyển chọn công dân nhập ngũ năm.2018",
+     "Kết quả thực hiện tuyển chọn công dân nhập ngũ năm 2018"),  # specks read as a colon and a full stop
+    ("Về việc triển khai công tác phòng; chống thiên tai", "Về việc triển khai công tác phòng, chống thiên tai"),
+    ("Y/ triển khai đăng . ký,-quản lý hộ tịch", "V/v triển khai đăng ký, quản lý hộ tịch"),
+    ("Về Việc triển khai phòng cháy, chữa cháy", "Về việc triển khai phòng cháy, chữa cháy"),
+    ("Kết quả thực hiện phòng, chống dịch COVID- 19 quý 3", "Kết quả thực hiện phòng, chống dịch COVID-19 quý 3"),
+    ("Triển khai thực hiện vệ sinh môi trường, thu gom rác thải hăm 2023",
+     "Triển khai thực hiện vệ sinh môi trường, thu gom rác thải năm 2023"),  # h read for n before a year
+])
+def test_summary_specks_and_slips_of_a_poor_copy_are_cleaned(raw: str, want: str) -> None:
+    assert summary_text(raw).value == want
+
+
+@pytest.mark.parametrize("clean", [
+    "Về việc tặng Giấy khen cho 12 tập thể theo Quyết định số 154/QĐ-UBND ngày 06/12/2021",
+    "Về việc phê duyệt kế hoạch năm 2022 của UBND tỉnh Hà Nam",
+    "Báo cáo tình hình TP. Hồ Chí Minh năm 2023",  # an abbreviation's full stop before a capital stays
+    "Về việc cử ông Nam 2 tuần đi học",  # a capital Nam before a number is a name, not "năm"
+    "Tỷ lệ đạt 98,2%. Kết quả năm 2023",
+    # a real semicolon between two items (a real scan): no dictionary pair across it, so it is no speck
+    "Phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi; giảm nghèo bền vững",
+])
+def test_summary_punctuation_cleaning_leaves_real_summaries_alone(clean: str) -> None:
+    assert summary_text(clean).value == clean
+
+
+def test_address_full_stop_after_a_unit_word_is_a_speck() -> None:
+    abbreviations = get_rules().common.address_abbreviations
+    got = expand_address("Thửa đất số 838, tờ bản đồ số 44, Thôn An Lộc, xã Phước Sơn, huyện Tuy Phước, "
+                         "tỉnh.Bình Định", abbreviations)
+    assert got.value.endswith("huyện Tuy Phước, tỉnh Bình Định")
+    got = expand_address("Tổ 11, phường. Dư Hàng Kênh, quận Lê Chân, thành phố Hải Phòng", abbreviations)
+    assert got.value == "Tổ 11, phường Dư Hàng Kênh, quận Lê Chân, thành phố Hải Phòng"
+
+
+def test_address_specks_and_a_lost_letter_of_a_unit_word_are_repaired() -> None:
+    abbreviations = get_rules().common.address_abbreviations
+    got = expand_address("Tố 3, th trấn Diễn Châu, huyện Diễn Châu, tỉnh Nghệ An", abbreviations)
+    assert got.value == "Tổ 3, thị trấn Diễn Châu, huyện Diễn Châu, tỉnh Nghệ An"
+    got = expand_address("Thửa đất số 446; tờ bản : đồ số 23, Tổ 11, phường Dư Hàng Kênh, quận Lê Chân, "
+                         "thành phố Hải Phòng", abbreviations)
+    assert got.value == ("Thửa đất số 446, tờ bản đồ số 23, Tổ 11, phường Dư Hàng Kênh, quận Lê Chân, "
+                         "thành phố Hải Phòng")
+    for clean in ("thị xã Sơn Tây, thành phố Hà Nội", "Xóm 2, xã Quỳnh Lưu, huyện Nho Quan, tỉnh Ninh Bình"):
+        assert expand_address(clean, abbreviations).value == clean
+
+
+def test_marital_status_loses_the_specks_read_as_punctuation() -> None:
+    from extractors.field_values import normalise
+
+    got = normalise(get_rules(), "marital_status", "Hiện tại chưa đăng ký kết hôn. với: ai")
+    assert got.value == "Hiện tại chưa đăng ký kết hôn với ai"
+
+
+def test_a_name_that_ends_on_a_middle_name_is_incomplete_and_reviewed() -> None:
+    from extractors.field_values import normalise
+
+    got = normalise(get_rules(), "name", "Nguyễn Thị")
+    assert got.value == "Nguyễn Thị" and got.certainty < 0.5 and any("given name" in n for n in got.notes)
+    assert normalise(get_rules(), "name", "Nguyễn Thị Lan").certainty == 1.0
+
+
+def test_signer_name_is_found_when_a_black_seal_hid_the_whole_position_block() -> None:
+    # a bitonal real scan: the seal covers "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" and the "P" of "Phạm"
+    from extractors.docview import DocView
+    from extractors.field_values import normalise
+    from extractors.pipeline import PageResult
+    from extractors.signature import find_signature
+
+    words = line("thực hiện Chỉ thị, định kỳ báo cáo kết quả với Ủy ban nhân dân tỉnh.", 300, 400)
+    words += line("Nơi nhận:", 300, 560) + line("- Như trên;", 300, 620) + line("- Lưu: VT, NC.", 300, 680)
+    words += line("hạm Trường Thọ", 1500, 860)
+    page = PageResult(0, "ocr", "", 300, W, H, words, "", 0.9)
+    sig = find_signature(DocView([page]), get_rules().common)
+    assert sig.title is None and sig.name is not None and sig.name.certainty <= 0.5
+    assert normalise(get_rules(), "name", sig.name.raw).value == "Phạm Trường Thọ"
+    # no recipients' block, or nothing name-like beside it: no name is made up
+    assert find_signature(DocView([PageResult(0, "ocr", "", 300, W, H, words[:-3], "", 0.9)]),
+                          get_rules().common).name is None
+
+
+def test_marital_status_with_a_capital_misread_inside_takes_the_printed_phrase() -> None:
+    from extractors.field_values import normalise
+
+    got = normalise(get_rules(), "marital_status", "Hiện tại chưa đăng ký Kết hôn với ai")
+    assert got.value == "Hiện tại chưa đăng ký kết hôn với ai"
+
+
+def test_ocr_letters_vietnamese_never_writes_are_read_as_the_plain_letter() -> None:
+    from extractors.ocr import words_from_tsv
+
+    row = "5\t1\t1\t1\t1\t{}\t10\t10\t50\t20\t91.0\t{}"
+    words = words_from_tsv("\n".join(row.format(i + 1, t) for i, t in enumerate(["Hà", "Ñội", "nöõ", "sunÿ"])))
+    assert [w.text for w in words] == ["Hà", "Nội", "noõ", "suny"]
+    assert summary_text("về việc bổ sung dự toán").value == "Về việc bổ sung dự toán"

@@ -23,8 +23,24 @@ def _merge(name: str, kind: str, *values: str | None) -> FieldResult:
 
 
 def test_the_value_most_readings_agree_on_is_taken_without_review() -> None:
-    got = _merge("doc_number", "doc_number", "79/TB-UBND", "70/TB-UBND", "70/TB-UBND")
-    assert got.value == "70/TB-UBND" and got.confidence == 0.9
+    got = _merge("issuer", "issuer", "Ủy ban nhân dân xã Yên Khánb", "Ủy ban nhân dân xã Yên Khánh",
+                 "Ủy ban nhân dân xã Yên Khánh")
+    assert got.value == "Ủy ban nhân dân xã Yên Khánh" and got.confidence == 0.9
+
+
+@pytest.mark.parametrize(("kind", "values"), [
+    ("doc_number", ("70/TB-UBND", "78/TB-UBND", "78/TB-UBND")),  # a speck on the 0, read alike twice
+    ("date", ("2018-12-15", "2018-12-18", "2018-12-18")),
+    ("personal_id", ("036181174943", "036481174943", "036481174943")),
+    ("name", ("Vũ Kim Ngọc", "Vũ Kim", "Vũ Kim")),
+])
+def test_a_key_value_not_every_reading_gives_is_taken_from_the_majority_but_reviewed(
+        kind: str, values: tuple[str, ...]) -> None:
+    got = _merge(kind, kind, *values)
+    assert got.value == values[1]
+    assert got.confidence <= DISAGREE_CONFIDENCE and "readings_disagree" in got.flags
+    assert any(values[0] in n for n in got.notes)
+    assert _merge(kind, kind, values[0], values[0], values[0]).confidence == 0.9
 
 
 def test_readings_with_no_majority_go_to_review_naming_the_others() -> None:
@@ -67,3 +83,46 @@ def test_a_poor_copy_is_read_three_times_and_a_good_scan_once(tmp_path: Path) ->
         # on the hard copy a speck on the "0" of "Số: 70/TB-UBND" reads 79 or 78: never a confident wrong number
         if rec.fields.get("doc_number") != doc.truth_fields["doc_number"]:
             assert "doc_number" in rec.review_fields, level
+
+
+def test_extra_readings_use_the_vietnamese_script_model_and_fall_back_when_it_is_missing() -> None:
+    from extractors.ocr import _debian_package, reread_lang
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("needs Tesseract")
+    assert reread_lang(Settings()) == "vie+Vietnamese"  # installed by scripts/bootstrap.sh
+    # a model that is not installed: the extra readings go on with the main model, the batch is not stopped
+    assert reread_lang(Settings(reread_lang="vie+NoSuchScript")) == "vie"
+    assert reread_lang(Settings(reread_lang="")) == "vie"
+    assert _debian_package("Vietnamese") == "tesseract-ocr-script-viet"
+    assert _debian_package("vie") == "tesseract-ocr-vie"
+
+
+def test_any_field_whose_digits_the_readings_dispute_goes_to_review() -> None:
+    a = "Thửa đất số 838, tờ bản đồ số 44, Thôn An Lộc, xã Phước Sơn, huyện Tuy Phước, tỉnh Bình Định"
+    b = a.replace("số 44", "số 34")
+    got = _merge("subject_address", "address", b, b, a)
+    assert got.value == b and "readings_disagree" in got.flags and any(a in n for n in got.notes)
+    # words alone that differ (a speck on a letter) do not send a place-checked address to review
+    c = a.replace("Thôn An Lộc", "Thôn Ân Lộc")
+    assert "readings_disagree" not in _merge("subject_address", "address", a, a, c).flags
+
+
+def test_a_name_of_known_name_syllables_wins_over_readings_with_unusual_ones() -> None:
+    from config.doctypes import get_rules
+    from extractors.field_values import normalise
+
+    def read(raw: str) -> dict[str, FieldResult]:
+        norm = normalise(get_rules(), "name", raw)
+        return {"signer_name": FieldResult("signer_name", norm.value, norm.certainty, "test", notes=norm.notes)}
+
+    got = merge_readings([read("Vũ Văn Vinh"), read("Vũ Vặn Vinh"), read("Vũ Vặn Vinh")], {"signer_name": "name"})
+    assert got["signer_name"].value == "Vũ Văn Vinh"
+    assert "readings_disagree" in got["signer_name"].flags  # still a name the readings dispute: a clerk confirms
+
+
+def test_an_issuer_whose_unit_name_the_gazetteer_knows_wins_over_cut_readings() -> None:
+    got = _merge("issuer", "issuer", "Ủy ban nhân dân xã Vũ", "Ủy ban nhân dân xã Vũ", "Ủy ban nhân dân xã Vũ Quý")
+    assert got.value == "Ủy ban nhân dân xã Vũ Quý"
+    assert _merge("issuer", "issuer", "Ủy ban nhân dân phường 4", "Ủy ban nhân dân phường 4",
+                  "Ủy ban nhân dân phường 1").value == "Ủy ban nhân dân phường 4"  # numbered units: by majority
