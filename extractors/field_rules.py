@@ -633,7 +633,8 @@ def summary_after_title(page: Page, title_lines: list[Line], common: CommonRules
         return None
     last = title_lines[-1]
     ref_h = last.height
-    lines = [ln for ln in page.lines if ln.y0 > last.y1 - 0.2 * last.height]
+    # by centres: speckle makes boxes tall, and the summary's box may start above the title's bottom
+    lines = [ln for ln in page.lines if ln.cy > last.cy + 0.6 * last.height and all(ln is not t for t in title_lines)]
     out: list[Line] = []
     prev = last
     centre = page.width / 2

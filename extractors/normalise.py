@@ -27,7 +27,7 @@ DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1",
                                "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
                                "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1",
                                # a speck over a 0 makes it an O with a mark ("ngày Ö1")
-                               **dict.fromkeys("ÖöÔôƠơÓóÒòÕõ", "0")})
+                               **dict.fromkeys("ÖöÔôƠơÓóÒòÕõ", "0"), "†": "1"})
 _TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*“”„«»]+$")
 _LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)“”„«»]+")
 _LEADER = re.compile(r"(?:\s*[.…·_]){3,}.*$")  # dotted leaders of filled-in forms, and what follows them
@@ -441,6 +441,7 @@ def summary_text(text: str) -> Normalised:
     text = _YEAR_WORD.sub(_year_word, text)
     text = re.sub(r"(?<=[A-Z])-\s+(?=\d)", "-", text)  # "COVID- 19": the hyphen at a line break or a blur
     text = text[:1].upper() + text[1:]  # a trích yếu opens with a capital ("về việc": a speck on the V)
+    text = re.sub(r"(?<=\w)['‘’`]+(?=\s|$)|(?<=\s)['‘’`]+(?=\w)", "", text)  # no apostrophe in Vietnamese
     if not text:
         return Normalised(None)
     # a word that is no Vietnamese syllable (nor number, nor abbreviation) is an OCR slip somewhere

@@ -205,3 +205,21 @@ def test_person_of_a_decision_is_found_when_the_article_number_and_a_label_lette
     # no first article at all (the first "Điều" is numbered 2): nothing is taken from the wrong article
     later = line("Điều 2. Giao ông Trần Văn An, số định danh cá nhân: 036058073059 thực hiện.", 300, 1000)
     assert prose_search(view(later), fields["subject_id"], None) is None
+
+
+def test_summary_whose_box_speckle_stretched_above_the_title_bottom_is_still_read() -> None:
+    from extractors.classify import classify
+    from extractors.field_rules import summary_after_title
+
+    rules = load_rules()
+    words = header(["UBND QUẬN LÊ CHÂN", "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"], "Số: 144/BC-LĐTBXH",
+                   "Lê Chân, ngày 09 tháng 12 năm 2024")
+    words += line("BÁO CÁO", 1150, 600, h=64)
+    # a speck above the first letter: the line's box starts 19 px above the title's bottom
+    summary = line("Kết quả thực hiện chuyển đổi số 6 tháng đầu năm 2024", 640, 645, h=82)
+    words += summary + line("Thực hiện chỉ đạo của Ủy ban nhân dân thành phố Hải Phòng, Phòng Lao động", 300, 800)
+    v = view(words)
+    cls = classify(v, rules)
+    assert cls.doc_type == "bao_cao"
+    cand = summary_after_title(v.first, cls.title_lines, rules.common)
+    assert cand is not None and cand.raw == "Kết quả thực hiện chuyển đổi số 6 tháng đầu năm 2024"

@@ -32,6 +32,7 @@ KNOWN = known_symbols(get_rules())  # every type's symbol and the agency codes o
     ("57/BC-LĐTBXH Si h2", "57/BC-LĐTBXH"),  # debris after the symbol
     ("3/NQ- -HĐÐND:", "3/NQ-HĐND"),  # Icelandic Ð read for Đ, a split hyphen
     ("O7/QĐ-UBND", "07/QĐ-UBND"),  # O for 0 in the digits only
+    ("†6/CT-UBND", "16/CT-UBND"),  # a dagger for the 1 of a speckled copy
     ("15/QD-UBND", "15/QĐ-UBND"),  # the stroke of Đ lost
     ("15/2021/QĐ-UBND", "15/2021/QĐ-UBND"),
     ("45", "45"),
@@ -474,3 +475,7 @@ def test_ocr_letters_vietnamese_never_writes_are_read_as_the_plain_letter() -> N
     words = words_from_tsv("\n".join(row.format(i + 1, t) for i, t in enumerate(["Hà", "Ñội", "nöõ", "sunÿ"])))
     assert [w.text for w in words] == ["Hà", "Nội", "noõ", "suny"]
     assert summary_text("về việc bổ sung dự toán").value == "Về việc bổ sung dự toán"
+
+
+def test_summary_loses_apostrophes_specks_make() -> None:
+    assert summary_text("Về việc hưởng trợ cấp' xã hội ‘hằng tháng").value == "Về việc hưởng trợ cấp xã hội hằng tháng"

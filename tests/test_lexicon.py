@@ -43,6 +43,7 @@ def test_ocr_slips_in_a_summary_are_repaired(read: str, body: str, want: str) ->
     "Về việc thu hồi đất để thực hiện dự án mở rộng đường giao thông nông thôn",  # "đặt để" is a word too
     "Về việc cấp giấy chứng nhận quyền sử dụng đất cho hộ gia đình, cá nhân",  # not "chứng | nhân quyền"
     "Về việc bổ nhiệm ông Nguyễn Văn Tâm giữ chức vụ Trưởng phòng Tư pháp",
+    "Về việc cử bà Nguyễn Thị Hằng tham dự lớp bồi dưỡng",
     "Về việc kiện toàn Ban chỉ đạo phòng, chống tội phạm",
     "Kế hoạch thực hiện chương trình mục tiêu quốc gia giảm nghèo bền vững",
     "Về việc phê duyệt danh sách hộ nghèo, hộ cận nghèo năm 2022",
