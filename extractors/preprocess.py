@@ -112,8 +112,8 @@ def _grey_seal_suppression(s: PageState) -> None:
             out = gray.copy()
         x0, y0, x1, y1 = (int(v / f) for v in (x, y, x + w, y + h))
         region = out[y0:y1, x0:x1]
-        # near-black strokes stay: half the brightness of this paper (110 on white)
-        region[region > 0.47 * float(np.median(paper[y:y + h, x:x + w]))] = 255
+        # near-black strokes stay: below 110 on white paper, proportionally less on dim paper
+        region[region > 110 * min(1.0, float(np.median(paper[y:y + h, x:x + w])) / 235)] = 255
         found += 1
     if out is not None:
         s.gray = out
