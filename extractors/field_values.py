@@ -103,6 +103,8 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     if norm.value is None:
         return norm
     norm.value = speck_punctuation(norm.value)  # "chưa đăng ký kết hôn. với: ai"
+    # the printed phrase joins its parts with a comma: "... số 291/2022/HNGĐ-ST; hiện tại chưa ..."
+    norm.value = re.sub(r"\s*;\s*(?=hiện tại\b)", ", ", norm.value)
     key = fold_key(norm.value)
     endings = [v for v in values if key.endswith(fold_key(v))]
     if not endings:

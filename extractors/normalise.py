@@ -484,6 +484,7 @@ def speck_punctuation(text: str) -> str:
     text = _pair_semicolons(text) if ";" in text else text
     text = re.sub(rf"(?<=[{LOWER}]),[-–.:]+\s*(?=[{LOWER}])", ", ", text)  # "ký,-quản lý"
     text = re.sub(rf"(?<=[{LOWER}])\s*[.:]+\s*(?=[{LOWER}0-9])", " ", text)
+    text = re.sub(rf"(?<=[{LOWER}]),\s*[.:]+\s+(?=[{LOWER}])", ", ", text)  # "phòng, . chống"
     return text
 
 

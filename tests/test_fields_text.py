@@ -383,6 +383,7 @@ def test_a_whole_name_that_starts_with_a_given_name_syllable_is_not_completed() 
     ("Kết: quả thực hiện tuyển chọn công dân nhập ngũ năm.2018",
      "Kết quả thực hiện tuyển chọn công dân nhập ngũ năm 2018"),  # specks read as a colon and a full stop
     ("Về việc triển khai công tác phòng; chống thiên tai", "Về việc triển khai công tác phòng, chống thiên tai"),
+    ("kế hoạch công tác phòng, . chống thiên tai", "Kế hoạch công tác phòng, chống thiên tai"),
     ("Y/ triển khai đăng . ký,-quản lý hộ tịch", "V/v triển khai đăng ký, quản lý hộ tịch"),
     ("Về Việc triển khai phòng cháy, chữa cháy", "Về việc triển khai phòng cháy, chữa cháy"),
     ("Kết quả thực hiện phòng, chống dịch COVID- 19 quý 3", "Kết quả thực hiện phòng, chống dịch COVID-19 quý 3"),
@@ -432,6 +433,9 @@ def test_marital_status_loses_the_specks_read_as_punctuation() -> None:
 
     got = normalise(get_rules(), "marital_status", "Hiện tại chưa đăng ký kết hôn. với: ai")
     assert got.value == "Hiện tại chưa đăng ký kết hôn với ai"
+    got = normalise(get_rules(), "marital_status",
+                    "Đã ly hôn theo Bản án số 291/2022/HNGĐ-ST; hiện tại chưa đăng ký kết hôn với ai")
+    assert got.value == "Đã ly hôn theo Bản án số 291/2022/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai"
 
 
 def test_a_name_that_ends_on_a_middle_name_is_incomplete_and_reviewed() -> None:
