@@ -34,6 +34,7 @@ from extractors.normalise import (
     tax_code_value,
     title_case_name,
     title_upper,
+    unit_spelling,
     upper_text,
 )
 from extractors.vietnamese import fold_key, normalize_text
@@ -201,8 +202,10 @@ def place_value(raw: str) -> Normalised:
     head, unit, name = split_unit(text)
     if unit is not None and not head:
         unit_word = " ".join(text.split()[: len(text.split()) - len(name.split())])
+        spelled = unit_spelling(unit)  # "Thành phô", "Thanh pho": the marks of the unit word are known
+        spelled = spelled[:1].upper() + spelled[1:] if unit_word[:1].isupper() else spelled
         restored, known = place_name_case(name, unit)
-        return Normalised(f"{unit_word} {restored}", certainty=1.0 if known else 0.8)
+        return Normalised(f"{spelled} {restored}", repaired=spelled != unit_word, certainty=1.0 if known else 0.8)
     restored, known = place_name_case(text, None)
     if restored != text and fold_eq(restored, text):
         return Normalised(restored, repaired=True, certainty=0.95)

@@ -172,6 +172,10 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
         return None
     certainty = min(certainty, c_head)
     if unit is None:
+        if fold_key(cased) in _UNIT_BODIES:
+            # "Ủy ban nhân dân" alone: the line with its unit was lost to the copy; never a whole issuer
+            return cased, min(certainty, 0.5), notes + ["cơ quan ban hành thiếu đơn vị hành chính / issuer lacks "
+                                                        "its administrative unit"]
         return cased, certainty, notes
     name, known = _known_prefix(name, unit)
     if name and not known and parent:
@@ -194,6 +198,9 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
     if not (known or known2):
         certainty = min(certainty, 0.8)
     return f"{cased} {phrase}", certainty, notes
+
+
+_UNIT_BODIES = {"uy ban nhan dan", "hoi dong nhan dan"}  # bodies that exist only as a unit's own
 
 
 def _known_prefix(name: str, unit: str) -> tuple[str, bool]:

@@ -88,6 +88,9 @@ def _ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+_TENS_LETTER = re.compile(r"[qgQGDoOÖöÔôƠơ]\d")
+
+
 def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> Normalised:
     """An ISO date from its three printed parts, repairing OCR letters only if the date then exists."""
     raw = (day, month, year)
@@ -102,6 +105,8 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> 
     if not all(_ascii_digits(p) for p in parts):
         return Normalised(None, notes=[f"ngày tháng không đọc được: '{' '.join(raw)}' / unreadable date"])
     d, m, y = (int(p) for p in parts)
+    if not 1 <= d <= 31 and _TENS_LETTER.fullmatch(day.strip(".,;:'\"")):
+        d = int(parts[0][1:])  # "q8": a round letter with a speck's tail is the 0 of the tens ("08"), not a 9
     try:
         value = dt.date(y, m, d)
     except (ValueError, OverflowError):  # OverflowError: a run of digits longer than a C long
@@ -540,6 +545,11 @@ def title_upper(text: str, titles: list[str]) -> Normalised:
 _UNIT_WORDS = ["thanh pho", "thi tran", "thi xa", "dac khu", "tinh", "huyen", "quan", "xa", "phuong"]
 _UNIT_SPELLING = {"thanh pho": "thành phố", "thi tran": "thị trấn", "thi xa": "thị xã", "dac khu": "đặc khu",
                   "tinh": "tỉnh", "huyen": "huyện", "quan": "quận", "xa": "xã", "phuong": "phường"}
+def unit_spelling(unit: str) -> str:
+    """'thanh pho' (a key of split_unit) → 'thành phố'."""
+    return _UNIT_SPELLING.get(unit, unit)
+
+
 # "xã hội", "quận" in names of bodies: unit words that are not units when followed by these
 _NOT_UNIT_AFTER = {"xa": {"hoi"}}
 

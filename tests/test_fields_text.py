@@ -293,6 +293,7 @@ def test_surname_partly_hidden_is_completed_only_when_one_surname_fits(raw: str,
     ("Hà Nội, ngày 08 tháng 1L năm 2020", "2020-11-08"),  # L read for 1 in the month
     ("Hà Nội, ngày 06 tháng 01 năm 2O2l", "2021-01-06"),  # the year with two letters for digits
     ("Hải Châu, ngày Ö1 tháng 9 năm 2023", "2023-09-01"),  # a speck over the 0 made it Ö
+    ("Cầu Giấy, ngày q8 tháng 11 năm 2020", "2020-11-08"),  # a 0 with a speck's tail: q, which is 9 elsewhere
 ])
 def test_printed_day_month_and_year_with_a_letter_read_for_a_digit(text: str, want: str) -> None:
     value, _, _, flags, _ = date_from_line(_number_line((text, 1250, 400)), 80, 1.22)
@@ -491,3 +492,18 @@ def test_signer_title_one_letter_off_a_short_title_takes_its_spelling() -> None:
     titles = get_rules().common.signer.titles
     assert title_upper("GHỦ TỊCH", titles).value == "CHỦ TỊCH"  # 85.7 against the title: one letter in seven
     assert title_upper("ÁM ĐỐC", titles).certainty < 0.7  # two letters lost: kept as read, for review
+
+
+def test_place_unit_word_with_a_misread_mark_takes_its_spelling() -> None:
+    from extractors.field_values import place_value
+
+    assert place_value("Thành phô Hồ Chí Minh").value == "Thành phố Hồ Chí Minh"
+    assert place_value("Thanh pho Hồ Chí Minh").value == "Thành phố Hồ Chí Minh"
+    assert place_value("Phường 10").value == "Phường 10"
+
+
+def test_a_peoples_committee_without_its_unit_is_never_a_whole_issuer() -> None:
+    # the header line with the commune's name lost to the copy
+    value, certainty, notes = qualify("ỦY BAN NHÂN DÂN", None, COMMON, None)
+    assert value == "Ủy ban nhân dân" and certainty <= 0.5 and notes
+    assert qualify("BAN CHỈ ĐẠO 138", "UBND TỈNH QUẢNG NGÃI", COMMON, None)[1] == 1.0
