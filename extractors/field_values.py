@@ -23,6 +23,7 @@ from extractors.normalise import (
     digits_field,
     dossier_code_value,
     expand_address,
+    join_address_phrases,
     parse_date,
     parse_doc_number,
     place_name_case,
@@ -182,7 +183,7 @@ def place_value(raw: str) -> Normalised:
     Only the capitalised words just before "ngày" are the place: a merged "Số: ..." or stamp debris
     before them is not."""
     # a merged "Số: ..." ends at its colon; a quote is a speck inside the place ('Sơn "Trà'), not a border
-    text = clean_value(re.sub(r"[\"“”]", " ", raw).split(":")[-1])
+    text = join_address_phrases(clean_value(re.sub(r"[\"“”]", " ", raw).split(":")[-1]))  # "Thành. phố"
     words = text.split()
     keep: list[str] = []
     for w in reversed(words):

@@ -622,6 +622,18 @@ def unit_phrase(unit: str, name: str) -> tuple[str, bool]:
     return f"{_UNIT_SPELLING[unit]} {spelled}", known
 
 
+# the fixed phrases of Vietnamese addresses, inside which a speck read as a comma, a stop or a hyphen is no
+# punctuation at all ("Thửa, đất số", "tờ, bản đồ", "thị-trấn")
+_ADDRESS_PHRASES = re.compile(
+    r"(?i)\b(?:thửa[\s,.;:\-]+đất|tờ[\s,.;:\-]+bản[\s,.;:\-]+đồ|tổ[\s,.;:\-]+dân[\s,.;:\-]+phố"
+    r"|thị[\s.;:\-]+trấn|thị[\s.;:\-]+xã|thành[\s.;:\-]+phố)\b")
+
+
+def join_address_phrases(text: str) -> str:
+    """'Thửa, đất số', 'Thành. phố Hồ Chí Minh' → 'Thửa đất số', 'Thành phố Hồ Chí Minh'."""
+    return _ADDRESS_PHRASES.sub(lambda m: " ".join(w for w in re.split(r"[\s,.;:\-]+", m.group(0)) if w), text)
+
+
 def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     """Address as printed, abbreviations expanded (X. → xã), ended after the province."""
     text = clean_value(text)
@@ -632,6 +644,8 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(r"(?<=\w)[”“\"]+(?=\s)", "", text)  # "số” 890": a speck read as a quote
     text = re.sub(rf"\b[{LOWER}]\w*[{UPPER}]\w*", lambda m: m.group(0).lower(), text)  # "tỜ": a mark misread as case
     text = re.sub(r",(?:\s*,)+", ",", text)  # a speck read as a second comma
+    text = re.sub(r"[<>]+", " ", text)  # never in an address: specks ("Thôn 1;>xã")
+    text = join_address_phrases(text)
     # a colon is never inside an address, a semicolon is a comma with a speck over it: "tờ bản : đồ", "446; tờ"
     text = re.sub(rf"(?<=[{LOWER}0-9])\s*;\s*(?=[{LOWER}{UPPER}0-9])", ", ", text)
     text = re.sub(rf"(?<=[{LOWER}])\s*:\s*(?=[{LOWER}0-9])", " ", text)

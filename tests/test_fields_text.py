@@ -499,6 +499,7 @@ def test_place_unit_word_with_a_misread_mark_takes_its_spelling() -> None:
 
     assert place_value("Thành phô Hồ Chí Minh").value == "Thành phố Hồ Chí Minh"
     assert place_value("Thanh pho Hồ Chí Minh").value == "Thành phố Hồ Chí Minh"
+    assert place_value("Thành. phố Hồ Chí Minh").value == "Thành phố Hồ Chí Minh"  # a speck read as a stop
     assert place_value("Phường 10").value == "Phường 10"
 
 
@@ -507,3 +508,14 @@ def test_a_peoples_committee_without_its_unit_is_never_a_whole_issuer() -> None:
     value, certainty, notes = qualify("ỦY BAN NHÂN DÂN", None, COMMON, None)
     assert value == "Ủy ban nhân dân" and certainty <= 0.5 and notes
     assert qualify("BAN CHỈ ĐẠO 138", "UBND TỈNH QUẢNG NGÃI", COMMON, None)[1] == 1.0
+
+
+def test_specks_inside_the_fixed_phrases_of_an_address_are_no_punctuation() -> None:
+    abbreviations = get_rules().common.address_abbreviations
+    got = expand_address("Thửa, đất số 108, tờ, bản đồ số 19, Thôn 1;>xã Yên Thọ, huyện Ý Yên, tỉnh Nam Định",
+                         abbreviations)
+    assert got.value == "Thửa đất số 108, tờ bản đồ số 19, Thôn 1, xã Yên Thọ, huyện Ý Yên, tỉnh Nam Định"
+    got = expand_address("Thôn 3, thị-trấn Bút Sơn, huyện Hoằng Hóa, tỉnh Thanh Hóa", abbreviations)
+    assert got.value == "Thôn 3, thị trấn Bút Sơn, huyện Hoằng Hóa, tỉnh Thanh Hóa"
+    clean = "Xóm Đông Thành, xã Quỳnh Thạch, huyện Quỳnh Lưu, tỉnh Nghệ An"  # "Thành," then a place: kept
+    assert expand_address(clean, abbreviations).value == clean
