@@ -153,6 +153,7 @@ def check_name(norm: Normalised, rules: Rules) -> Normalised:
 
 _MIDDLE_ONLY = {"Thị", "Văn"}  # middle names that never end a name
 
+
 def _restore_syllable(word: str, rules: Rules) -> str:
     """A name syllable that is no Vietnamese word at all ("Mính", "Hưữ", "Đuyên") takes the spelling of the
     one given-name syllable nearest in marks with the same letters; a real word is never changed."""

@@ -16,7 +16,7 @@ from statistics import median
 
 from extractors.docview import Line
 from extractors.layout import Word
-from extractors.normalise import make_date, parse_doc_number
+from extractors.normalise import MARKED_O, make_date, parse_doc_number
 
 HANDWRITTEN_NOTE = ("chữ số không rõ, có thể viết tay hoặc đóng dấu sau khi ký: cần đối chiếu bản giấy"
                     " / digits unclear, probably handwritten or stamped after signing: check the paper")
@@ -114,7 +114,7 @@ def _printed_day(text: str) -> bool:
     return bool(re.fullmatch(r"[0-9OoIlSZ]{1,2}", text) or re.fullmatch(r"(?=.*\d)[0-9OoQDIlLiSsZzBbgqGT]{2}", text))
 
 
-_MARKED_O = str.maketrans(dict.fromkeys("ÖÔƠÓÒÕ", "O") | dict.fromkeys("öôơóòõ", "o"))  # a speck over an O
+_MARKED_O = str.maketrans(MARKED_O, "O" * (len(MARKED_O) // 2) + "o" * (len(MARKED_O) // 2))
 
 
 @dataclass

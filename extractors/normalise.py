@@ -23,11 +23,12 @@ LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêề�
 
 # Letters Tesseract reads for digits in a digit field. Only the unambiguous shapes: a repair must then
 # validate (a date that exists, an ID whose structure holds) before the caller keeps it.
+# an O with a mark is a 0 a speck fell on ("ngày Ö1"): upper case first, then the same letters in lower case
+MARKED_O = "ÖÔƠÓÒÕöôơóòõ"
 DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                                "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
                                "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1",
-                               # a speck over a 0 makes it an O with a mark ("ngày Ö1")
-                               **dict.fromkeys("ÖöÔôƠơÓóÒòÕõ", "0"), "†": "1"})
+                               **dict.fromkeys(MARKED_O, "0"), "†": "1"})
 _TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*“”„«»]+$")
 _LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)“”„«»]+")
 _LEADER = re.compile(r"(?:\s*[.…·_]){3,}.*$")  # dotted leaders of filled-in forms, and what follows them
@@ -88,7 +89,7 @@ def _ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-_TENS_LETTER = re.compile(r"[qgQGDoOÖöÔôƠơ]\d")
+_TENS_LETTER = re.compile(rf"[qgQGDoO{MARKED_O}]\d")
 
 
 def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> Normalised:
@@ -545,6 +546,8 @@ def title_upper(text: str, titles: list[str]) -> Normalised:
 _UNIT_WORDS = ["thanh pho", "thi tran", "thi xa", "dac khu", "tinh", "huyen", "quan", "xa", "phuong"]
 _UNIT_SPELLING = {"thanh pho": "thành phố", "thi tran": "thị trấn", "thi xa": "thị xã", "dac khu": "đặc khu",
                   "tinh": "tỉnh", "huyen": "huyện", "quan": "quận", "xa": "xã", "phuong": "phường"}
+
+
 def unit_spelling(unit: str) -> str:
     """'thanh pho' (a key of split_unit) → 'thành phố'."""
     return _UNIT_SPELLING.get(unit, unit)

@@ -131,10 +131,8 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
         named = [(ln, sc) for ln, sc in named if sc >= 0.75 and (not ln.is_upper() or sc > 1)]
         if named:
             ln, sc = max(named, key=lambda x: (x[1], x[0].y0))
-            text = re.sub(r"^[^\w]+|[^\w]+$", "", ln.text)
-            start = ln.text.find(text)
-            words = ln.words_in(start, start + len(text))
-            sig.name = Candidate(text, words, min(1.0, sc), "signer_name", lines=[ln])
+            sig.name = _name_candidate(ln, min(1.0, sc), "signer_name")
+            words = sig.name.words
             ref = title_line or last
             if words and abs((words[0].x0 + words[-1].x1) / 2 - ref.cx) > OFF_CENTRE * ref.height:
                 # the block is centred: a name standing off the title's centre lost a word to the seal
@@ -163,11 +161,17 @@ def _name_without_title(view: DocView, surnames: set[str]) -> Candidate | None:
     if not named:
         return None
     ln, _ = max(named, key=lambda x: (x[1], x[0].y0))
-    text = re.sub(r"^[^\w]+|[^\w]+$", "", ln.text)
-    start = ln.text.find(text)
-    return Candidate(text, ln.words_in(start, start + len(text)), 0.5, "signer_name:no_title", lines=[ln],
-                     notes=["không thấy chức vụ người ký (có thể bị dấu che) / no signer title found, the seal may "
-                            "hide it: check the name"])
+    cand = _name_candidate(ln, 0.5, "signer_name:no_title")
+    cand.notes.append("không thấy chức vụ người ký (có thể bị dấu che) / no signer title found, the seal may hide "
+                      "it: check the name")
+    return cand
+
+
+def _name_candidate(line: Line, certainty: float, source: str) -> Candidate:
+    """The name on a line without the specks at its edges, with the words it was read from."""
+    text = re.sub(r"^[^\w]+|[^\w]+$", "", line.text)
+    start = line.text.find(text)
+    return Candidate(text, line.words_in(start, start + len(text)), certainty, source, lines=[line])
 
 
 _NOTE_WORDS = ("ghi ro", "dong dau", "ky ten", "ky, ghi")
