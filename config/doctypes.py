@@ -51,6 +51,8 @@ class FieldRule(_Strict):
     multiline: bool | None = Field(None, description="the value may wrap onto following lines (default by type)")
     mode: Literal["line", "prose"] = Field("line", description="line: label starts a line; prose: anywhere in text")
     key: bool = Field(False, description="a key field: a low confidence sends the record to review")
+    unit_from: str | None = Field(None, description="issuer: when the header names no administrative unit (its line "
+                                  "lost), the district of this address field, flagged for review")
 
     @field_validator("source")
     @classmethod

@@ -125,6 +125,7 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
 
 
 UNUSUAL_NAME = "unusual name syllables"  # the note's marker: extractors/readings.py prefers names without it
+GIVEN_NAME_MISSING = "the given name is missing"  # likewise
 
 
 def check_name(norm: Normalised, rules: Rules) -> Normalised:
@@ -147,7 +148,7 @@ def check_name(norm: Normalised, rules: Rules) -> Normalised:
     if len(words) >= 2 and words[-1] in _MIDDLE_ONLY:
         # "Nguyễn Thị", "Trần Văn": a seal or a speck hid the given name
         norm.certainty = min(norm.certainty, 0.45)
-        norm.notes.append(f"họ tên '{norm.value}' thiếu tên / the given name is missing")
+        norm.notes.append(f"họ tên '{norm.value}' thiếu tên / {GIVEN_NAME_MISSING}")
     return norm
 
 

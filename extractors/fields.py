@@ -18,7 +18,7 @@ from typing import Any
 from config.doctypes import FieldRule, Rules, rules_for
 from config.settings import Settings
 from extractors.classify import Classification, classify
-from extractors.consensus import Corpus, vote_marks
+from extractors.consensus import Corpus, Restatements, vote_marks, vote_restatements
 from extractors.crosscheck import check_across
 from extractors.docview import DocView, Line
 from extractors.field_rules import (
@@ -39,7 +39,7 @@ from extractors.field_values import FieldResult, known_symbols, normalise
 from extractors.handwriting import date_from_line, date_parts, doc_number_from_line
 from extractors.issuer import confirm_issuer, issuer_from_lines
 from extractors.lexicon import repair_text
-from extractors.normalise import Normalised
+from extractors.normalise import Normalised, district_of_address
 from extractors.readings import merge_readings
 from extractors.signature import Signature, find_signature
 from schemas.fields import validate_fields
@@ -58,6 +58,7 @@ class Context:
     header: Header
     search: LabelledSearch
     lexicon: bool = True  # repair free text with the Vietnamese dictionary (extractors/lexicon.py)
+    others: list[DocView] = field(default_factory=list)  # the other readings of a poor copy
     _signature: Signature | None = None
 
     @property
@@ -77,9 +78,11 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
     cls = _type_over_readings(cls, alt_cls)
     labels = LabelIndex(_labels_of(rules, cls.doc_type))
 
+    views = [view, *alt_views]
+
     def context(v: DocView, c: Classification) -> Context:
         return Context(v, rules, c, build_header(v, rules, c), LabelledSearch(v, labels),
-                       lexicon=settings.lexicon_repair)
+                       lexicon=settings.lexicon_repair, others=[o for o in views if o is not v])
 
     ctx = context(view, cls)
     results = extract_fields(ctx)
@@ -184,6 +187,10 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
     conf = _confidence(cand, norm)
     flags = set(cand.flags) | ({"repaired"} if norm.repaired else set())
     value = norm.value
+    if rule.type in RESTATED_TYPES:
+        value, changed = vote_restatements(value, _restatements(ctx, cand.lines))
+        if changed:
+            flags.add("consensus")
     if rule.type in CONSENSUS_TYPES:
         value, changed = vote_marks(value, _corpus(ctx, cand.lines))
         if changed:
@@ -197,6 +204,7 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
 
 
 CONSENSUS_TYPES = {"summary", "name"}
+RESTATED_TYPES = {"summary"}
 LEXICON_TYPES = {"summary"}
 
 
@@ -212,6 +220,13 @@ _SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
 def _corpus(ctx: Context, exclude: list[Line]) -> Corpus:
     skip = set(map(id, exclude))
     return Corpus(ln.text for ln in ctx.view.lines if id(ln) not in skip)
+
+
+def _restatements(ctx: Context, exclude: list[Line]) -> Restatements:
+    """Every page of every reading, the value's own lines left out of its own reading."""
+    skip = set(map(id, exclude))
+    return Restatements([ln.text for ln in p.lines if id(ln) not in skip]
+                        for v in (ctx.view, *ctx.others) for p in v.pages)
 
 
 def _confidence(cand: Candidate, norm: Normalised) -> float:
@@ -256,7 +271,7 @@ def builtin(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
         cand = Candidate(raw, h.date.words_in(0, start - 1), 1.0, "place_line")
         return finish_candidate(ctx, name, rule, cand)
     if src == "header_issuer":
-        place = _place_text(ctx)
+        place = _place_text(ctx) or _district_of(ctx, rule.unit_from)
         cand = issuer_from_lines(h.agency, common, place)
         texts = [ln.text for ln in ctx.view.lines if ln not in h.agency]
         if cand is None:
@@ -296,6 +311,14 @@ def builtin(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
                 return finish_candidate(ctx, name, rule, cand)
         return None
     return None
+
+
+def _district_of(ctx: Context, field_name: str | None) -> str | None:
+    """The district of an address field ("..., phường An Hải Bắc, quận Sơn Trà, thành phố Đà Nẵng" → "Sơn
+    Trà"): a district's office registers the household businesses that trade in the district."""
+    rule = ctx.rules.fields_of(ctx.cls.doc_type).get(field_name) if field_name else None
+    res = extract_one(ctx, field_name, rule) if rule is not None and field_name else None
+    return district_of_address(res.value) if res is not None and res.value else None
 
 
 def _place_text(ctx: Context) -> str | None:

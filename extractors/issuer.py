@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import takewhile
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -26,6 +27,7 @@ from extractors.normalise import (
     expand_abbreviations,
     split_unit,
     unit_phrase,
+    unit_spelling,
 )
 from extractors.vietnamese import fold_key, is_vietnamese_syllable
 
@@ -172,26 +174,50 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
         return None
     certainty = min(certainty, c_head)
     if unit is None:
-        if fold_key(cased) in _UNIT_BODIES:
+        body = _unit_body(cased)
+        if body is not None:
             # "Ủy ban nhân dân" alone: the line with its unit was lost to the copy; never a whole issuer
-            return cased, min(certainty, 0.5), notes + ["cơ quan ban hành thiếu đơn vị hành chính / issuer lacks "
-                                                        "its administrative unit"]
+            kind = _place_under_parent(place, parent)
+            if kind is not None:
+                return f"{body} {kind} {place}", min(certainty, 0.6), notes + [
+                    "đơn vị của cơ quan ban hành suy ra từ địa danh thuộc đơn vị cấp trên / the issuer's unit taken "
+                    "from the place of the date line, a unit of the parent named above"]
+            return body, min(certainty, 0.5), notes + ["cơ quan ban hành thiếu đơn vị hành chính / issuer lacks "
+                                                       "its administrative unit"]
         return cased, certainty, notes
+    read_name = name
     name, known = _known_prefix(name, unit)
-    if name and not known and parent:
-        p_name = split_unit(parent)[2]
-        if p_name:
-            restored, changed = places.restore_under(name, p_name)
-            if changed:
-                name, known = restored, True
-                certainty = min(certainty, 0.8)
-                notes.append("tên đơn vị sửa theo đơn vị cấp trên / unit name repaired from its parent unit")
+    p_name = split_unit(parent)[2] if parent else ""
+    if name and not known and p_name:
+        restored, changed = places.restore_under(name, p_name)
+        if changed:
+            name, known = restored, True
+            certainty = min(certainty, 0.8)
+            notes.append("tên đơn vị sửa theo đơn vị cấp trên / unit name repaired from its parent unit")
+    if name and p_name and fold_key(name) != fold_key(p_name) and places.has_units(p_name) and \
+            not places.is_under(name, p_name):
+        inner = _unit_after_debris(read_name, unit, p_name)
+        if inner is not None:
+            # "THỊ TRẤN ẤN HIỆP HÒA" under "UBND HUYỆN ĐỨC HÒA": not An Hiệp of another province, a speck
+            # before Hiệp Hòa
+            name, known = inner, True
+            certainty = min(certainty, 0.8)
+            notes.append("bỏ ký tự lạ trước tên đơn vị, theo đơn vị cấp trên / debris before the unit name "
+                         "dropped, from its parent unit")
+    if name and not known and place and _nospace(name) == _nospace(place):
+        name = place  # "XÃ KỈMLAN" and "Kim Lan, ngày ...": the same letters, the place line has the space
     if name and not known and place and places.is_known(place) and \
             Levenshtein.distance(fold_key(name), fold_key(place)) <= (1 if len(fold_key(place)) <= 5 else 2):
         # the place of the date line is usually the issuer's own unit: "XÃ NGHT XÁ" ... "Nghi Xá, ngày ..."
         name, known = place, True
         certainty = min(certainty, 0.8)
         notes.append("tên đơn vị sửa theo địa danh / unit name repaired from the place of the date line")
+    if name and not known and (near := places.nearest(name)) is not None:
+        # "huyện Điễn Ghâu": the one district or ward name of the country a letter away
+        name, known = near, True
+        certainty = min(certainty, 0.8)
+        notes.append(f"tên đơn vị sửa thành tên gần nhất đã biết '{near}' / unit name taken as the nearest known "
+                     f"name '{near}'")
     if not name:
         return cased, min(certainty, 0.5), notes + ["không đọc được tên đơn vị hành chính / unit name unreadable"]
     phrase, known2 = unit_phrase(unit, name)
@@ -201,6 +227,37 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
 
 
 _UNIT_BODIES = {"uy ban nhan dan", "hoi dong nhan dan"}  # bodies that exist only as a unit's own
+
+
+def _unit_body(cased: str) -> str | None:
+    """"Ủy ban nhân dân" of "Ủy ban nhân dân", or of "Ủy.ban nhân dân den eie" (specks where the unit line
+    was): such a body has no name of its own, so anything after it with no unit word is debris."""
+    key = alnum_key(cased)
+    return next((spelled for body, spelled in _UNIT_BODY_SPELLING.items()
+                 if key == body or key.startswith(body + " ")), None)
+
+
+_UNIT_BODY_SPELLING = {"uy ban nhan dan": "Ủy ban nhân dân", "hoi dong nhan dan": "Hội đồng nhân dân"}
+
+
+def _place_under_parent(place: str | None, parent: str | None) -> str | None:
+    """The unit word of the place of the date line when it is a unit of the parent line's unit: "UBND HUYỆN
+    ĐÔNG ANH / ỦY BAN NHÂN DÂN / (lost)" dated "Vân Nội, ngày ..." is the committee of xã Vân Nội."""
+    if not place or not parent:
+        return None
+    p_name = split_unit(parent)[2]
+    return places.kind_under(place, p_name) if p_name else None
+
+
+def _unit_after_debris(name: str, unit: str, parent: str) -> str | None:
+    """The unit of `parent` that the words of `name` after its first one or two spell."""
+    words = clean_value(name).split()
+    for k in (1, 2):
+        for n in range(min(len(words) - k, 4), 0, -1):
+            restored, _ = places.restore(" ".join(words[k:k + n]), unit)
+            if places.is_under(restored, parent):
+                return restored
+    return None
 
 
 def _known_prefix(name: str, unit: str) -> tuple[str, bool]:
@@ -229,6 +286,8 @@ def issuer_from_label(value: str, common: CommonRules) -> tuple[str, float, list
     return qualify(_expanded(first, common), None, common, None)
 
 
+_NUMBERED_UNITS = {"phuong", "quan"}  # only wards and urban districts go by numbers
+
 _MENTION = re.compile(
     r"\b(ủy ban nhân dân|ubnd|hội đồng nhân dân|hđnd)\s+(thành phố|thị trấn|thị xã|tỉnh|huyện|quận|xã|phường)\s+"
     r"((?:[" + UPPER + r"0-9][" + LOWER + r"0-9]*\s*){1,4})", re.IGNORECASE)
@@ -240,7 +299,12 @@ def body_mentions(texts: list[str]) -> Counter[tuple[str, str, str]]:
     for text in texts:
         for m in _MENTION.finditer(text):
             head = "Ủy ban nhân dân" if fold_key(m.group(1)) in ("uy ban nhan dan", "ubnd") else "Hội đồng nhân dân"
-            name = " ".join(w for w in m.group(3).split() if w[:1].isupper() or w.isdigit())
+            # the name is the run of capitalised words (or a ward's number) right after the unit word: "UBND xã
+            # trước ngày 15 tháng 12" names no "xã 15"
+            run = list(takewhile(lambda w: w[:1].isupper() or w.isdigit(), m.group(3).split()))
+            if run and run[0].isdigit() and fold_key(m.group(2)) not in _NUMBERED_UNITS:
+                continue
+            name = " ".join(run)
             name = " ".join(w[:1] + w[1:].lower() for w in name.split())  # "TỈNH QUẢNG NGÃI" in capitals
             words = name.split()
             if not words:
@@ -254,6 +318,24 @@ def body_mentions(texts: list[str]) -> Counter[tuple[str, str, str]]:
     return out
 
 
+def _named_in_text(texts: list[str], unit: str, name: str) -> str | None:
+    """The one known unit name the text writes after the same unit word, a letter or two from `name`
+    ("xã Diễh Thành" in the header, "Xóm 4, xã Diễn Thành, huyện ..." in the addresses of the body)."""
+    pattern = re.compile(rf"\b{re.escape(unit_spelling(unit))}\s+((?:[{UPPER}][{LOWER}]*\s?){{1,4}})")
+    key = fold_key(name)
+    limit = 1 if len(key) <= 5 else 2
+    found: set[str] = set()
+    for text in texts:
+        for m in pattern.finditer(text):
+            words = m.group(1).split()
+            for n in range(len(words), 0, -1):
+                cand = " ".join(words[:n])
+                if places.is_known(cand) and Levenshtein.distance(fold_key(cand), key) <= limit:
+                    found.add(cand)
+                    break
+    return found.pop() if len(found) == 1 else None
+
+
 def confirm_issuer(value: str, certainty: float, texts: list[str], place: str | None
                    ) -> tuple[str, float, bool]:
     """Check a people's committee or council issuer against the body and the place line.
@@ -265,17 +347,27 @@ def confirm_issuer(value: str, certainty: float, texts: list[str], place: str | 
     if fold_key(head) not in ("uy ban nhan dan", "hoi dong nhan dan"):
         return value, certainty, False
     mentions = [(k, n) for k, n in body_mentions(texts).items() if fold_key(k[0]) == fold_key(head)]
+    if unit is not None and name and not name[:1].isdigit() and not places.is_known(name):
+        near = _named_in_text(texts, unit, name)
+        if near is not None:
+            return f"{head} {unit_spelling(unit)} {near}", min(certainty, 0.7), True
     if not mentions:
         return value, certainty, False
-    known_now = bool(name) and places.is_known(name)
+    known_now = bool(name) and (places.is_known(name) or name.isdigit())
+    numbered = name.isdigit() if name else False
     best, best_score = None, 0.0
     for (h, u, n), count in mentions:
-        if not places.is_known(n):
+        if not (places.is_known(n) or n.isdigit()):  # the table knows numbered wards as "Phường 1"
             continue
         score = float(count)
-        if place and fold_key(place) == fold_key(n):
+        at_place = bool(place) and fold_key(place) in (fold_key(n), fold_key(f"{u} {n}"))
+        if at_place:
             score += 2
-        if name:
+        if numbered and n.isdigit():
+            # "phường 4" against "phường 1": digits have no likeness to weigh; the place line decides
+            if not at_place or fold_key(u) != fold_key(unit or ""):
+                continue
+        elif name:
             sim = fuzz.ratio(fold_key(name), fold_key(n))
             if sim < 60:
                 continue
@@ -288,6 +380,8 @@ def confirm_issuer(value: str, certainty: float, texts: list[str], place: str | 
     candidate = f"{head} {u} {n}"
     if known_now and fold_key(candidate) == fold_key(value):
         return value, max(certainty, 0.9), False  # the body confirms the header
+    if numbered and n.isdigit():
+        return candidate, min(certainty, 0.6), True  # the body and the place line against one header digit
     if known_now and unit is not None:
         return value, certainty, False
     return candidate, min(0.85, max(certainty, 0.7)), True

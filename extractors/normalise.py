@@ -97,27 +97,55 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> 
     raw = (day, month, year)
     repaired = False
     parts = []
-    for p in raw:
+    today = today or dt.date.today()
+    year = re.sub(r"\s", "", year)  # "2B1 6": a speck split the year
+    for p in (day, month, year):
         p = p.strip(".,;:'\"")
         if not _ascii_digits(p):
             p, changed = repair_digits(p)
             repaired = repaired or changed
         parts.append(p)
-    if not all(_ascii_digits(p) for p in parts):
+    if not all(_ascii_digits(p) for p in parts[:2]):
         return Normalised(None, notes=[f"ngày tháng không đọc được: '{' '.join(raw)}' / unreadable date"])
-    d, m, y = (int(p) for p in parts)
+    d, m = (int(p) for p in parts[:2])
     if not 1 <= d <= 31 and _TENS_LETTER.fullmatch(day.strip(".,;:'\"")):
         d = int(parts[0][1:])  # "q8": a round letter with a speck's tail is the 0 of the tens ("08"), not a 9
+    y = int(parts[2]) if _ascii_digits(parts[2]) else None
+    if y is None or not _plausible(y, m, d, today):
+        only = _only_year(year.strip(".,;:'\""), m, d, today)
+        if only is None and y is None:
+            return Normalised(None, notes=[f"ngày tháng không đọc được: '{' '.join(raw)}' / unreadable date"])
+        if only is not None:
+            return Normalised(dt.date(only, m, d).isoformat(), repaired=True, certainty=0.6, notes=[
+                f"năm đọc được '{year}', chỉ {only} hợp lý / year read '{year}': only {only} is possible"])
+    assert y is not None
     try:
         value = dt.date(y, m, d)
     except (ValueError, OverflowError):  # OverflowError: a run of digits longer than a C long
         return Normalised(None, notes=[f"ngày {d}/{m}/{y} không tồn tại / date {d}/{m}/{y} does not exist"])
-    today = today or dt.date.today()
     if value > today:
         return Normalised(None, notes=[f"ngày {value.isoformat()} ở tương lai / date in the future"])
     if value.year < 1900:
         return Normalised(None, notes=[f"năm {value.year} không hợp lý / implausible year"])
     return Normalised(value.isoformat(), repaired=repaired, certainty=0.85 if repaired else 1.0)
+
+
+def _plausible(y: int, m: int, d: int, today: dt.date) -> bool:
+    try:
+        return y >= 1900 and dt.date(y, m, d) <= today
+    except (ValueError, OverflowError):
+        return False
+
+
+def _only_year(year: str, m: int, d: int, today: dt.date) -> int | None:
+    """The one year a four-character year with a single letter in it can be ("2B16" → 2016, since 2816 has
+    not come yet), or None when several fit ("20B1": 2001, 2011, 2021)."""
+    letters = [i for i, c in enumerate(year) if not c.isdigit()]
+    if len(year) != 4 or len(letters) != 1 or not all(c.isascii() for c in year if c.isdigit()):
+        return None
+    i = letters[0]
+    fits = [y for y in (int(year[:i] + str(k) + year[i + 1:]) for k in range(10)) if _plausible(y, m, d, today)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def parse_date(text: str, today: dt.date | None = None) -> Normalised:
@@ -347,6 +375,9 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     A first word that folds to exactly one known surname but is not one ("NGUYÊN" for "NGUYỄN": OCR drops
     marks on capitals) takes the surname's spelling."""
     text = clean_value(text)
+    # "Ngọc,Huy", "Thanh-Uyên", "Thanh*Uyên": a speck glued between two words of the name, not a clause after it
+    text = re.sub(r"(?<=[^\W\d_])[,;*\-](?=[^\W\d_])", lambda m: " " if m.string[m.end()].isupper() else m[0],
+                  text)
     text = re.split(r"[,;:(]", text)[0].strip()
     text = re.sub(r"(?<=[^\W\d_])[.·•](?=[^\W\d_])", " ", text)  # "Minh.Việt": a speck read as a dot
     words = text.split()
@@ -356,20 +387,29 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     words = _name_words(words)
     if not words:
         return Normalised(None, notes=["không có họ tên / no name"])
+    clipped = _clipped(words)
     name = " ".join(w[:1].upper() + w[1:].lower() for w in words)
     name = normalize_text(name, keep_newlines=False)
     notes, certainty = [], 1.0
     repaired = False
+    if clipped:
+        # "han Quang Thanh Vinh": a name is printed capitalised, so a small first letter is the end of a word
+        # whose start the seal hid ("Phan"), not a surname of its own ("Hàn")
+        certainty = 0.5
+        notes.append(f"chữ đầu '{words[0]}' viết thường: đầu họ tên có thể bị che / the name's first word starts "
+                     f"in small letters: its start may be hidden")
     if surnames:
         first = name.split()[0]
         known = {normalize_text(x, keep_newlines=False) for x in surnames}
         by_fold: dict[str, set[str]] = {}
         for x in known:
             by_fold.setdefault(fold_key(x), set()).add(x)
-        options = by_fold.get(fold_key(first), set())
+        options = by_fold.get(fold_key(first), set()) if not clipped else set()
+        if clipped and first in known:
+            known = known - {first}
         if first not in known and len(options) == 1:
             name = " ".join([next(iter(options)), *name.split()[1:]])
-            repaired, certainty = True, 0.9
+            repaired, certainty = True, min(certainty, 0.9)
         elif first not in known and not options and len(first) >= 2:
             # "Ặng Thị Lan Oanh", "Ạm Văn Hải": the seal hid the surname's first letters; marks and all, the
             # rest fits only one surname. The clerk still checks it.
@@ -388,7 +428,7 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
                 sure = 0.5
             if len(whole) == 1:
                 name = " ".join([whole[0], *name.split()[1:]])
-                repaired, certainty = True, sure
+                repaired, certainty = True, min(certainty, sure)
                 notes.append(f"họ '{first}' bị che một phần, hiểu là '{whole[0]}' / surname '{first}' partly hidden,"
                              f" taken as '{whole[0]}'")
     if not 2 <= len(words) <= 6:
@@ -401,12 +441,24 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     return Normalised(name, repaired=repaired, notes=notes, certainty=certainty)
 
 
+def _clipped(words: list[str]) -> bool:
+    """The first word starts with a small letter whose capital looks otherwise ("ên", "han", not "c", "o",
+    "s", "v", "x"), and the words after it are capitalised."""
+    first = words[0][:1]
+    return len(words) >= 2 and first.islower() and fold_key(first) not in _SAME_SHAPE and \
+        all(w[:1].isupper() for w in words[1:])
+
+
+_SAME_SHAPE = set("cosvwxz")  # small and capital look alike: a case read wrong says nothing
+
+
 def _name_words(words: list[str]) -> list[str]:
     """The name's own words: up to a hyphen or the first word that is no syllable (debris after it)."""
     out: list[str] = []
     for w in words:
         head, sep, _ = w.partition("-")
-        if head and is_vietnamese_syllable(head):
+        # "LỔAN": a mark misplaced, the letters still a syllable ("Loan"); names repair it (check_name)
+        if head and (is_vietnamese_syllable(head) or head.isalpha() and is_vietnamese_syllable(fold_key(head))):
             out.append(head)
         elif len(out) >= 2:
             break
@@ -637,6 +689,9 @@ def join_address_phrases(text: str) -> str:
     return _ADDRESS_PHRASES.sub(lambda m: " ".join(w for w in re.split(r"[\s,.;:\-]+", m.group(0)) if w), text)
 
 
+ADDRESS_CUT = "address does not end with a province"  # the note's marker: extractors/readings.py prefers others
+
+
 def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     """Address as printed, abbreviations expanded (X. → xã), ended after the province."""
     text = clean_value(text)
@@ -648,6 +703,8 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(rf"\b[{LOWER}]\w*[{UPPER}]\w*", lambda m: m.group(0).lower(), text)  # "tỜ": a mark misread as case
     text = re.sub(r",(?:\s*,)+", ",", text)  # a speck read as a second comma
     text = re.sub(r"[<>]+", " ", text)  # never in an address: specks ("Thôn 1;>xã")
+    # a speck read as a lone stop or quote between words: "xã Diễn Thành, . huyện", "Yên Định, \" huyện"
+    text = re.sub(r"(?<=\s)[.'\"“”„`]+\s+", "", text)
     text = join_address_phrases(text)
     # a colon is never inside an address, a semicolon is a comma with a speck over it: "tờ bản : đồ", "446; tờ"
     text = re.sub(rf"(?<=[{LOWER}0-9])\s*;\s*(?=[{LOWER}{UPPER}0-9])", ", ", text)
@@ -663,7 +720,7 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province
     # the last "tỉnh X" / "thành phố X" naming a province: a city of a province comes before it
     last = None
-    for m in re.finditer(rf"(?:tỉnh|thành phố)\s+((?:[{UPPER}][{LOWER}]*\s?){{1,4}})", text):
+    for m in re.finditer(rf"(?:[tT]ỉnh|[tT]hành phố)\s+((?:[{UPPER}][{LOWER}]*\s?){{1,4}})", text):
         if places.is_province(m.group(1).strip()):
             last = m
     if last is not None:
@@ -671,11 +728,13 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = text.strip(" ,;.")
     if not text:
         return Normalised(None)
-    text, repaired = restore_address_names(text)
+    text, repaired, guessed = restore_address(text)
+    if guessed:
+        return Normalised(text, repaired=True, certainty=0.6, notes=guessed)
     if last is None:
         # an address that does not end with its province was cut short or misread: a clerk should look
         return Normalised(text, repaired=repaired, certainty=0.55,
-                          notes=["địa chỉ không kết thúc bằng tỉnh/thành phố / address does not end with a province"])
+                          notes=[f"địa chỉ không kết thúc bằng tỉnh/thành phố / {ADDRESS_CUT}"])
     return Normalised(text, repaired=repaired, certainty=0.95 if repaired else 1.0)
 
 
@@ -701,17 +760,47 @@ def _unit_words(text: str) -> str:
     return _UNIT_SLOT.sub(fix, text)
 
 
+def district_of_address(address: str) -> str | None:
+    """The name of the district an address names (huyện, quận, thị xã, or a city that is no province)."""
+    for part in address.split(","):
+        _, unit, name = split_unit(part.strip())
+        if name and (unit in ("huyen", "quan", "thi xa") or unit == "thanh pho" and not places.is_province(name)):
+            return name
+    return None
+
+
 def restore_address_names(text: str) -> tuple[str, bool]:
     """'huyện Nghỉ Lộc' → 'huyện Nghi Lộc': unit names OCR misspelt by one mark, from the gazetteer."""
+    text, changed, _ = restore_address(text)
+    return text, changed
+
+
+def restore_address(text: str) -> tuple[str, bool, list[str]]:
+    """Unit names misspelt by one mark, from the gazetteer; a unit name the next part's unit does not know,
+    completed when exactly one of its units ends so ("thị trấn Định, huyện Hải Hậu": a speck hid "Yên").
+    (text, changed, notes): a completed name is a guess a clerk confirms."""
     parts = [p.strip() for p in text.split(",")]
     changed = False
+    notes: list[str] = []
     for i, part in enumerate(parts):
         head, unit, name = split_unit(part)
         if unit is None or head or not name:
             continue
+        unit_word = part[: len(part) - len(name)].rstrip()
+        parent = split_unit(parts[i + 1])[2] if i + 1 < len(parts) else ""
+        if parent and not name[:1].isdigit() and places.kind_under(name, parent) is None:
+            # the next part's unit lists its own: "xã Thành" of huyện Diễn Châu is none of them
+            restored, did = places.restore_under(name, parent)
+            if did:
+                parts[i], changed = f"{unit_word} {restored}", True
+                continue
+            whole = places.completed_under(name, parent)
+            if whole is not None:
+                parts[i], changed = f"{unit_word} {whole}", True
+                notes.append(f"tên '{name}' thiếu chữ đầu, hiểu là '{whole}' thuộc {parent} / '{name}' lost its "
+                             f"first word, taken as '{whole}' of {parent}")
+                continue
         restored, did = places.restore(name, unit)
         if did and places.is_known(restored):
-            unit_word = part[: len(part) - len(name)].rstrip()
-            parts[i] = f"{unit_word} {restored}"
-            changed = True
-    return ", ".join(parts), changed
+            parts[i], changed = f"{unit_word} {restored}", True
+    return ", ".join(parts), changed, notes

@@ -8,6 +8,7 @@ to exactly one known spelling of that level, so a name that is not in the table 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections import defaultdict
 from functools import lru_cache
@@ -44,6 +45,12 @@ def _rows(sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def _short(name: str) -> str:
+    """'Hiệp Hòa (Thị trấn)' → 'Hiệp Hòa': the table tells apart two units of one district with the same
+    name by their kind, which documents print before the name, never after it."""
+    return normalize_text(re.sub(r"\s*\([^)]*\)\s*$", "", name), keep_newlines=False)
+
+
 @lru_cache(maxsize=1)
 def _names() -> dict[str, dict[str, set[str]]]:
     """level -> folded key -> spellings."""
@@ -61,7 +68,7 @@ def _names() -> dict[str, dict[str, set[str]]]:
         for sql in sqls:
             for (name,) in _rows(sql):
                 if name:
-                    name = normalize_text(name, keep_newlines=False)
+                    name = _short(name)
                     out[level][fold_key(name)].add(name)
     # old names still printed on older documents
     out["province"]["thua thien hue"].add("Thừa Thiên Huế")
@@ -115,10 +122,10 @@ def _kinds() -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for kind, name in _rows("SELECT DISTINCT districtType, districtShort FROM admin_units_legacy"):
         if kind and name:
-            out["district:" + fold_key(name)].add(kind.lower())
+            out["district:" + fold_key(_short(name))].add(kind.lower())
     for full, name in _rows("SELECT DISTINCT province, provinceShort FROM admin_units_legacy"):
         if full and name:
-            out["province:" + fold_key(name)].add("thành phố" if full.startswith("Thành phố") else "tỉnh")
+            out["province:" + fold_key(_short(name))].add("thành phố" if full.startswith("Thành phố") else "tỉnh")
     return out
 
 
@@ -135,10 +142,52 @@ def _children() -> dict[str, set[str]]:
     for ward, district, province in _rows(
             "SELECT DISTINCT wardShort, districtShort, provinceShort FROM admin_units_legacy"):
         if ward and district:
-            out[fold_key(district)].add(normalize_text(ward, keep_newlines=False))
+            out[fold_key(_short(district))].add(_short(ward))
         if district and province:
-            out[fold_key(province)].add(normalize_text(district, keep_newlines=False))
+            out[fold_key(_short(province))].add(_short(district))
     return out
+
+
+@lru_cache(maxsize=1)
+def _child_kinds() -> dict[tuple[str, str], set[str]]:
+    """(folded parent name, folded unit name) -> unit words the unit is known with under that parent."""
+    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for ward, w_kind, district, d_kind, province in _rows(
+            "SELECT DISTINCT wardShort, wardType, districtShort, districtType, provinceShort "
+            "FROM admin_units_legacy"):
+        if ward and w_kind and district:
+            out[(fold_key(_short(district)), fold_key(_short(ward)))].add(w_kind.lower())
+        if district and d_kind and province:
+            out[(fold_key(_short(province)), fold_key(_short(district)))].add(d_kind.lower())
+    return out
+
+
+def has_units(parent: str) -> bool:
+    """The table lists units under `parent` (a district or province name as printed)."""
+    return bool(_children().get(fold_key(parent)))
+
+
+def is_under(name: str, parent: str) -> bool:
+    """`name` is a unit directly under `parent` (of whatever kind)."""
+    return bool(_child_kinds().get((fold_key(parent), fold_key(name))))
+
+
+def kind_under(name: str, parent: str) -> str | None:
+    """The unit word of `name` as a unit directly under `parent` ("Vân Nội" under "Đông Anh" → "xã"), when
+    the table knows it there with one word only."""
+    kinds = _child_kinds().get((fold_key(parent), fold_key(name)), set())
+    return next(iter(kinds)) if len(kinds) == 1 else None
+
+
+def completed_under(name: str, parent: str) -> str | None:
+    """The one unit of `parent` whose name ends with `name` and is longer ("Định" under "Hải Hậu" → "Yên
+    Định"), when `name` is no unit of `parent` itself; None otherwise."""
+    kids = _children().get(fold_key(parent))
+    key = fold_key(name)
+    if not kids or not key or any(fold_key(k) == key for k in kids):
+        return None
+    fits = {k for k in kids if fold_key(k).endswith(" " + key)}
+    return next(iter(fits)) if len(fits) == 1 else None
 
 
 def restore_under(name: str, parent: str) -> tuple[str, bool]:

@@ -6,7 +6,8 @@ mark or a broken line falls on other letters each time. The fields are extracted
 
 - a value most readings agree on is taken (two of three); a key value (number, date, identifier, name) that
   not every reading gives goes to review all the same;
-- a value only one reading found is taken as it is, with the confidence of that reading;
+- a value only one reading found is taken as it is, with the confidence of that reading, except a key
+  value, which nothing then confirms: it goes to review;
 - readings that disagree with no majority give the most confident value, sent to review with the others
   named in its notes, since a clerk must choose;
 - free text (summaries) is voted word by word where the readings line up.
@@ -20,13 +21,14 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 
 from extractors import places
-from extractors.field_values import UNUSUAL_NAME, FieldResult
-from extractors.normalise import odd_words, split_unit
+from extractors.field_values import GIVEN_NAME_MISSING, UNUSUAL_NAME, FieldResult
+from extractors.normalise import ADDRESS_CUT, odd_words, split_unit
 
 DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses between the readings
-# key fields (numbers, dates, identifiers, names) are trusted only when every reading agrees
+# key fields (numbers, dates, identifiers, names) are trusted only when every reading agrees; so is a
+# summary, whose readings may differ by a comma a blur took from two of them
 UNANIMOUS_KINDS = {"doc_number", "date", "personal_id", "any_id", "book_number", "dossier_code", "business_reg",
-                   "name"}
+                   "name", "summary"}
 TEXT_TYPES = {"summary"}
 
 
@@ -37,7 +39,9 @@ def plausible(res: FieldResult, kind: str | None) -> bool:
     """A value that reads as real words (a place the gazetteer knows): readings with slips yield to it."""
     if kind == "place":
         return places.is_known(res.value)
-    if kind == "name" and any(UNUSUAL_NAME in n for n in res.notes):
+    if kind == "address" and any(ADDRESS_CUT in n for n in res.notes):
+        return False  # "..., huyện Hải Hậu" cut short yields to "..., huyện Hải Hậu, tỉnh Nam Định"
+    if kind == "name" and any(UNUSUAL_NAME in n or GIVEN_NAME_MISSING in n for n in res.notes):
         return False  # "Vũ Vặn Vinh" yields to "Vũ Văn Vinh": every syllable of the latter is a known name
     if kind == "issuer" and not _unit_known(res.value):
         return False  # "Ủy ban nhân dân xã Vũ" (the name cut short) yields to "... xã Vũ Quý"
@@ -73,7 +77,17 @@ def merge_readings(readings: list[dict[str, FieldResult]], types: dict[str, str]
             out[name] = vote_words(present, kind)
             continue
         out[name] = _decide(present, kind)
+        if kind in UNANIMOUS_KINDS and len(present) == 1 < len(readings):
+            out[name] = _alone(out[name], len(readings))
     return out
+
+
+def _alone(res: FieldResult, n: int) -> FieldResult:
+    """A key value only one of the readings found ("Vũ Kim", its last word lost, where the others found no
+    name at all): nothing confirms it, so a clerk does."""
+    note = f"chỉ 1 trong {n} lần đọc tìm thấy / found by only one of {n} readings of the copy"
+    return replace(res, confidence=min(res.confidence, DISAGREE_CONFIDENCE), notes=[*res.notes, note],
+                   flags=res.flags | {"readings_disagree"})
 
 
 def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:

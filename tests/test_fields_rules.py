@@ -223,3 +223,22 @@ def test_summary_whose_box_speckle_stretched_above_the_title_bottom_is_still_rea
     assert cls.doc_type == "bao_cao"
     cand = summary_after_title(v.first, cls.title_lines, rules.common)
     assert cand is not None and cand.raw == "Kết quả thực hiện chuyển đổi số 6 tháng đầu năm 2024"
+
+
+def test_a_household_business_issuer_whose_district_line_is_lost_takes_the_district_of_the_business() -> None:
+    # "UBND QUẬN SƠN TRÀ" above "PHÒNG TÀI CHÍNH - KẾ HOẠCH" lost to the copy; the office registers the
+    # household businesses of its own district (`unit_from: business_address` in the type's YAML)
+    words = (header(["PHÒNG TÀI CHÍNH - KẾ HOẠCH"], "", "")
+             + line("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", 500, 600, h=58)
+             + line("Mã số hộ kinh doanh: 32A8000123", 300, 760)
+             + line("1. Tên hộ kinh doanh: HỘ KINH DOANH QUÁN CƠM TUYẾT", 300, 840)
+             + line("2. Địa điểm kinh doanh: Tổ 5, phường An Hải Bắc, quận Sơn Trà, thành phố Đà Nẵng", 300, 920))
+    rec = _analyse(words)
+    assert rec.doc_type == "giay_chung_nhan_dang_ky_ho_kinh_doanh"
+    assert rec.fields["issuer"] == "Phòng Tài chính - Kế hoạch quận Sơn Trà"
+    assert "issuer" in rec.review_fields  # inferred, so a clerk confirms it
+    # a decision of the same office keeps no rule of the kind: it says what it lacks
+    words = (header(["PHÒNG TÀI CHÍNH - KẾ HOẠCH"], "Số: 12/QĐ-TCKH", "")
+             + line("QUYẾT ĐỊNH", 1130, 600, h=58)
+             + line("Về việc cấp phép cho hộ kinh doanh tại phường An Hải Bắc, quận Sơn Trà", 500, 680))
+    assert _analyse(words).fields.get("issuer") == "Phòng Tài chính - Kế hoạch"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from config.doctypes import get_rules
 from extractors.docview import Line
 from extractors.field_values import known_symbols
 from extractors.handwriting import date_from_line, doc_number_from_line
-from extractors.issuer import issuer_from_lines, qualify
+from extractors.issuer import confirm_issuer, issuer_from_lines, qualify
 from extractors.normalise import (
     digits_field,
     expand_address,
@@ -267,6 +269,33 @@ def test_book_number_read_in_part_is_not_trusted(raw: str) -> None:
 
 def test_name_with_a_speck_read_as_a_dot_between_words() -> None:
     assert title_case_name("Nguyễn Hoàng Minh.Việt").value == "Nguyễn Hoàng Minh Việt"
+    # or as a comma glued between two capitalised words; a clause after a comma still ends the name
+    assert title_case_name("Trần Ngọc,Huy").value == "Trần Ngọc Huy"
+    assert title_case_name("Nguyễn Thị Thanh-Uyên").value == "Nguyễn Thị Thanh Uyên"
+    assert title_case_name("Nguyễn Thị Thanh*Uyên").value == "Nguyễn Thị Thanh Uyên"
+    assert title_case_name("Nguyễn Văn An,sinh năm 1990").value == "Nguyễn Văn An"
+
+
+def test_a_name_word_with_a_misplaced_mark_is_repaired_not_dropped() -> None:
+    from extractors.field_values import normalise
+
+    got = normalise(get_rules(), "name", "DƯƠNG THỊ LỔAN")  # not "Dương Thị", the given name lost
+    assert got.value == "Dương Thị Loan" and got.certainty < 0.75
+    assert normalise(get_rules(), "name", "Nguyễn Văn An Sn So 5550").value == "Nguyễn Văn An"  # debris after
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("han Quang Thanh Vinh", "Phan Quang Thanh Vinh"),  # not "Hàn": the small h says the P is hidden
+    ("ên Quang Công Hậu", "Nguyễn Quang Công Hậu"),  # not "Yên"
+    ("ương Văn Dũng", "ương Văn Dũng"),  # Dương, Lương, Trương, Vương: the start stays unknown
+])
+def test_a_name_whose_first_word_starts_small_lost_its_start_to_the_seal(raw: str, want: str) -> None:
+    got = title_case_name(raw, COMMON.surnames)
+    assert got.value.lower() == want.lower() and got.certainty <= 0.6 and got.notes
+    # capitalised, the same words are a whole name; c, o, s, v, x look alike small and capital
+    assert title_case_name("Hàn Quang Thanh Vinh", COMMON.surnames).certainty == 1.0
+    assert title_case_name("vũ Văn An", COMMON.surnames).value == "Vũ Văn An"
+    assert title_case_name("vũ Văn An", COMMON.surnames).certainty == 1.0
 
 
 def test_value_in_curly_quotes_loses_them() -> None:
@@ -294,6 +323,8 @@ def test_surname_partly_hidden_is_completed_only_when_one_surname_fits(raw: str,
     ("Hà Nội, ngày 06 tháng 01 năm 2O2l", "2021-01-06"),  # the year with two letters for digits
     ("Hải Châu, ngày Ö1 tháng 9 năm 2023", "2023-09-01"),  # a speck over the 0 made it Ö
     ("Cầu Giấy, ngày q8 tháng 11 năm 2020", "2020-11-08"),  # a 0 with a speck's tail: q, which is 9 elsewhere
+    ("Mỹ Khánh, ngày 15 tháng 8 năm 2B1 6", "2016-08-15"),  # 2816 has not come yet: only 2016 fits
+    ("Mỹ Khánh, ngày 15 tháng 8 năm 2Ù16", "2016-08-15"),
 ])
 def test_printed_day_month_and_year_with_a_letter_read_for_a_digit(text: str, want: str) -> None:
     value, _, _, flags, _ = date_from_line(_number_line((text, 1250, 400)), 80, 1.22)
@@ -352,6 +383,31 @@ def test_signer_title_is_found_past_a_note_without_its_bracket_and_letters_of_th
     sig = find_signature(DocView([page]), get_rules().common)
     assert sig.title is not None and sig.title.raw == "PHÓ CHỦ TỊCH"
     assert sig.name is not None and sig.name.raw == "Nguyễn Ngọc Lực"
+
+
+def test_an_address_unit_name_is_checked_against_the_units_of_the_next_part() -> None:
+    abbreviations = get_rules().common.address_abbreviations
+    # a speck hid "Yên": the one town of huyện Hải Hậu ending so, offered for a clerk to confirm
+    got = expand_address("Thôn Trung, thị trấn Định, huyện Hải Hậu, tỉnh Nam Định", abbreviations)
+    assert got.value == "Thôn Trung, thị trấn Yên Định, huyện Hải Hậu, tỉnh Nam Định"
+    assert got.certainty <= 0.6 and got.notes
+    # a commune of Diễn Châu, not the "Thanh" some other district has
+    got = expand_address("Xóm 4, xã Thành, huyện Diễn Châu, tỉnh Nghệ An", abbreviations)
+    assert got.value == "Xóm 4, xã Diễn Thành, huyện Diễn Châu, tỉnh Nghệ An"
+    for whole in ("Thôn Trung, thị trấn Yên Định, huyện Hải Hậu, tỉnh Nam Định",
+                  "Số 5, phường 4, quận 3, Thành phố Hồ Chí Minh"):  # numbered units, and a capital Thành phố
+        got = expand_address(whole, abbreviations)
+        assert got.value == whole and got.certainty == 1.0
+
+
+def test_a_year_with_one_unreadable_character_is_repaired_only_when_one_year_fits() -> None:
+    from extractors.normalise import make_date
+
+    today = dt.date(2026, 12, 6)
+    got = make_date("15", "8", "2B16", today)
+    assert got.value == "2016-08-15" and got.certainty <= 0.6 and got.notes  # a clerk confirms it
+    assert make_date("15", "8", "20B1", today).value is None  # 2001, 2011, 2021: not guessed
+    assert make_date("15", "8", "2081", today).value is None  # digits all read: not changed
 
 
 def test_every_unit_word_splits_an_issuer_the_longest_first() -> None:
@@ -508,6 +564,68 @@ def test_a_peoples_committee_without_its_unit_is_never_a_whole_issuer() -> None:
     value, certainty, notes = qualify("ỦY BAN NHÂN DÂN", None, COMMON, None)
     assert value == "Ủy ban nhân dân" and certainty <= 0.5 and notes
     assert qualify("BAN CHỈ ĐẠO 138", "UBND TỈNH QUẢNG NGÃI", COMMON, None)[1] == 1.0
+    # specks where the unit line was are no unit name either
+    assert qualify("ỦY.BAN NHÂN DÂN DEN EIE", None, COMMON, None)[0] == "Ủy ban nhân dân"
+
+
+def test_a_lost_unit_line_is_the_place_of_the_date_line_when_it_is_a_unit_of_the_parent() -> None:
+    # "UBND HUYỆN ĐÔNG ANH / ỦY BAN NHÂN DÂN / (lost)", dated "Vân Nội, ngày ...": xã Vân Nội is in Đông Anh
+    value, certainty, notes = qualify("ỦY BAN NHÂN DÂN", "UBND HUYỆN ĐÔNG ANH", COMMON, "Vân Nội")
+    assert value == "Ủy ban nhân dân xã Vân Nội" and certainty <= 0.6 and notes  # a clerk confirms it
+    value, _, _ = qualify("ỦY BAN NHÂN DÂN", "UBND TỈNH NGHỆ AN", COMMON, "Diễn Châu")
+    assert value == "Ủy ban nhân dân huyện Diễn Châu"
+    # a place that is no unit of the parent tells nothing
+    assert qualify("ỦY BAN NHÂN DÂN", "UBND HUYỆN ĐÔNG ANH", COMMON, "Hà Nội")[0] == "Ủy ban nhân dân"
+    assert qualify("ỦY BAN NHÂN DÂN", None, COMMON, "Vân Nội")[0] == "Ủy ban nhân dân"
+
+
+def test_an_issuers_unit_name_misread_is_spelled_as_the_body_writes_it_after_the_same_unit_word() -> None:
+    body = ["Nơi cư trú: Xóm 4, xã Diễn Thành, huyện Diễn Châu, tỉnh Nghệ An",
+            "Nơi đăng ký khai sinh: Ủy bản nrhần-dân xã Diễh Thành, huyện Điển Châu"]
+    value, certainty, changed = confirm_issuer("Ủy ban nhân dân xã Diễh Thành", 0.8, body, None)
+    assert (value, changed) == ("Ủy ban nhân dân xã Diễn Thành", True) and certainty <= 0.7
+    # two known names near it: a clerk chooses
+    assert confirm_issuer("Ủy ban nhân dân xã Diễh Thành", 0.8, [*body, "xã Diễn Thanh"], None)[2] is False
+
+
+def test_an_issuers_unit_name_a_letter_off_a_known_one_takes_its_spelling() -> None:
+    value, certainty, notes = qualify("PHÒNG TÀI CHÍNH - KẾ HOẠCH", "UBND HUYỆN ĐIỄN GHÂU", COMMON, None)
+    assert value == "Phòng Tài chính - Kế hoạch huyện Diễn Châu" and certainty <= 0.8 and notes
+
+
+def test_debris_before_a_unit_name_is_dropped_where_the_parent_unit_has_the_rest() -> None:
+    # "ẤN HIỆP HÒA" would read as An Hiệp (another province); Hiệp Hòa is a town of Đức Hòa
+    value, certainty, notes = qualify("ỦY BAN NHÂN DÂN THỊ TRẤN ẤN HIỆP HÒA.", "UBND HUYỆN ĐỨC HÒA", COMMON, "Long An")
+    assert value == "Ủy ban nhân dân thị trấn Hiệp Hòa" and certainty <= 0.8 and notes
+    # a unit of its parent, and an office that takes its parent's unit, stay as they are
+    assert qualify("ỦY BAN NHÂN DÂN XÃ ĐỨC HÒA HẠ", "UBND HUYỆN ĐỨC HÒA", COMMON, None)[:2] == \
+        ("Ủy ban nhân dân xã Đức Hòa Hạ", 1.0)
+    assert qualify("PHÒNG TÀI CHÍNH - KẾ HOẠCH", "UBND HUYỆN HÒA VANG", COMMON, None)[:2] == \
+        ("Phòng Tài chính - Kế hoạch huyện Hòa Vang", 1.0)
+
+
+def test_a_unit_name_glued_by_ocr_takes_the_place_lines_spacing_even_when_the_gazetteer_lacks_it() -> None:
+    # Kim Lan (Gia Lâm) was merged away in 2019; old documents still name it
+    value, _, _ = qualify("ỦY BAN NHÂN DÂN XÃ KỈMLAN.", "UBND HUYỆN GIA LÂM", COMMON, "Kim Lan")
+    assert value == "Ủy ban nhân dân xã Kim Lan"
+
+
+def test_the_body_names_a_unit_only_with_capitalised_words_right_after_the_unit_word() -> None:
+    from extractors.issuer import body_mentions
+
+    got = body_mentions(["định kỳ báo cáo kết quả về UBND xã trước ngày 15 tháng 12 năm 2024",
+                         "Ủy ban nhân dân phường 4 thông báo", "Ủy ban nhân dân xã Kim Lan xây dựng"])
+    assert set(got) == {("Ủy ban nhân dân", "phường", "4"), ("Ủy ban nhân dân", "xã", "Kim Lan")}
+
+
+def test_a_numbered_ward_misread_is_taken_from_the_body_and_the_place_line_together() -> None:
+    body = ["Căn cứ tình hình thực tế, Ủy ban nhân dân phường 1 xây dựng kế hoạch như sau:"]
+    value, certainty, changed = confirm_issuer("Ủy ban nhân dân phường 4", 0.8, body, "Phường 1")
+    assert (value, changed) == ("Ủy ban nhân dân phường 1", True) and certainty <= 0.6
+    # the body alone, or the place line alone, does not overrule the header's digit
+    assert confirm_issuer("Ủy ban nhân dân phường 4", 0.8, body, "Phường 4")[0] == "Ủy ban nhân dân phường 4"
+    assert confirm_issuer("Ủy ban nhân dân phường 4", 0.8, ["Ủy ban nhân dân quận 3"], "Phường 1")[0] == \
+        "Ủy ban nhân dân phường 4"
 
 
 def test_specks_inside_the_fixed_phrases_of_an_address_are_no_punctuation() -> None:
@@ -517,5 +635,9 @@ def test_specks_inside_the_fixed_phrases_of_an_address_are_no_punctuation() -> N
     assert got.value == "Thửa đất số 108, tờ bản đồ số 19, Thôn 1, xã Yên Thọ, huyện Ý Yên, tỉnh Nam Định"
     got = expand_address("Thôn 3, thị-trấn Bút Sơn, huyện Hoằng Hóa, tỉnh Thanh Hóa", abbreviations)
     assert got.value == "Thôn 3, thị trấn Bút Sơn, huyện Hoằng Hóa, tỉnh Thanh Hóa"
+    got = expand_address("Thôn Trung Hòa, xã Diễn Thành, . huyện Diễn Châu, tỉnh Nghệ An", abbreviations)
+    assert got.value == "Thôn Trung Hòa, xã Diễn Thành, huyện Diễn Châu, tỉnh Nghệ An"  # a lone speck
+    got = expand_address('Số 14, ngõ 63, thị trấn Yên Định, " huyện Hải Hậu, tỉnh Nam Định', abbreviations)
+    assert got.value == "Số 14, ngõ 63, thị trấn Yên Định, huyện Hải Hậu, tỉnh Nam Định"
     clean = "Xóm Đông Thành, xã Quỳnh Thạch, huyện Quỳnh Lưu, tỉnh Nghệ An"  # "Thành," then a place: kept
     assert expand_address(clean, abbreviations).value == clean

@@ -33,6 +33,8 @@ def test_the_value_most_readings_agree_on_is_taken_without_review() -> None:
     ("date", ("2018-12-15", "2018-12-18", "2018-12-18")),
     ("personal_id", ("036181174943", "036481174943", "036481174943")),
     ("name", ("Vũ Kim Ngọc", "Vũ Kim", "Vũ Kim")),
+    ("summary", ("Triển khai vệ sinh môi trường, thu gom rác thải", "Triển khai vệ sinh môi trường thu gom rác thải",
+                 "Triển khai vệ sinh môi trường thu gom rác thải")),  # a comma the blur took from two readings
 ])
 def test_a_key_value_not_every_reading_gives_is_taken_from_the_majority_but_reviewed(
         kind: str, values: tuple[str, ...]) -> None:
@@ -50,8 +52,16 @@ def test_readings_with_no_majority_go_to_review_naming_the_others() -> None:
 
 
 def test_a_value_only_one_reading_found_is_kept_as_it_was_read() -> None:
-    got = _merge("issue_date", "date", None, "2020-11-08", None)
-    assert got.value == "2020-11-08" and got.confidence == 0.9
+    got = _merge("subject_address", "address", None, "Xóm 4, xã Diễn Thành", None)
+    assert got.value == "Xóm 4, xã Diễn Thành" and got.confidence == 0.9
+
+
+@pytest.mark.parametrize(("kind", "value"), [("date", "2020-11-08"), ("name", "Vũ Kim")])
+def test_a_key_value_only_one_reading_found_is_kept_but_reviewed(kind: str, value: str) -> None:
+    # "Vũ Kim" with its last word lost, where the other readings found no name: nothing confirms it
+    got = _merge("subject_name", kind, None, value, None)
+    assert got.value == value and got.confidence <= DISAGREE_CONFIDENCE and "readings_disagree" in got.flags
+    assert _merge("subject_name", kind, value).confidence == 0.9  # a copy read once is judged as read
 
 
 def test_a_value_that_cannot_be_right_does_not_win_by_numbers() -> None:
@@ -59,6 +69,28 @@ def test_a_value_that_cannot_be_right_does_not_win_by_numbers() -> None:
     assert _merge("place", "place", "Phong Điền", "Phong", "Phong").value == "Phong Điền"
     # a name of real syllables, against two with a slip each
     assert _merge("signer_name", "name", "Lê Minh Đức", "Lê Miúh Đức", "Lê Mĩúh Đức").value == "Lê Minh Đức"
+
+
+def test_a_name_without_its_given_name_yields_to_a_whole_one() -> None:
+    from config.doctypes import get_rules
+    from extractors.field_values import normalise
+
+    def read(raw: str, conf: float) -> dict[str, FieldResult]:
+        norm = normalise(get_rules(), "name", raw)
+        return {"signer_name": FieldResult("signer_name", norm.value, conf, "test", norm.notes)}
+
+    readings = [read("Nguyễn Thị", 0.9), read("Nguyễn Thị", 0.9), read("Nguyễn Thị Thanh Uyên", 0.6)]
+    assert merge_readings(readings, {"signer_name": "name"})["signer_name"].value == "Nguyễn Thị Thanh Uyên"
+
+
+def test_an_address_cut_before_its_province_yields_to_a_whole_one_however_sure() -> None:
+    from extractors.normalise import expand_address
+
+    raws = ["Thôn Trung, thị trấn Yên Định, huyện Hải Hậu, tỉnh Nam Định", "Thôn Trung, thị trấn Yên Định, huyện Hải Hậu"]
+    whole, cut = (expand_address(r, {}) for r in raws)
+    readings = [{"a": FieldResult("a", whole.value, 0.3, "test", whole.notes)},
+                {"a": FieldResult("a", cut.value, 0.45, "test", cut.notes)}]
+    assert merge_readings(readings, {"a": "address"})["a"].value == raws[0]
 
 
 def test_a_summary_is_voted_word_by_word() -> None:
