@@ -123,11 +123,11 @@ class Restatements:
             if t is not None:
                 self.after[t.key].append(i + 1)
 
-    def _key(self, j: int) -> str | None:
+    def key_at(self, j: int) -> str | None:
         t = self.toks[j] if 0 <= j < len(self.toks) else None
         return t.key if t is not None else None
 
-    def places(self, left: list[str], right: list[str]) -> Iterator[tuple[int, int, int]]:
+    def standing(self, left: list[str], right: list[str]) -> Iterator[tuple[int, int, int]]:
         """(position, left words matched, right words matched) of each word standing after `left[-1]`
         or before `right[0]` in the stream; `left`, `right` are folded neighbours, nearest last/first."""
         seen: set[int] = set()
@@ -136,10 +136,10 @@ class Restatements:
                 continue
             seen.add(j)
             nl = 0
-            while nl < len(left) and self._key(j - 1 - nl) == left[-1 - nl]:
+            while nl < len(left) and self.key_at(j - 1 - nl) == left[-1 - nl]:
                 nl += 1
             nr = 0
-            while nr < len(right) and self._key(j + 1 + nr) == right[nr]:
+            while nr < len(right) and self.key_at(j + 1 + nr) == right[nr]:
                 nr += 1
             yield j, nl, nr
 
@@ -218,9 +218,9 @@ def _speck_between(stream: Restatements, keys: list[str], i: int, min_votes: int
     neighbours on each side directly, more often than they print anything between them."""
     if not 2 <= i <= len(keys) - 3 or len(keys[i]) > 2 or keys[i].isdigit():
         return False
-    joined = sum(stream._key(j - 2) == keys[i - 2] and stream._key(j) == keys[i + 1]
-                 and stream._key(j + 1) == keys[i + 2] for j in stream.after.get(keys[i - 1], []))
-    kept = sum(stream._key(j) == keys[i] and stream._key(j + 1) == keys[i + 1]
+    joined = sum(stream.key_at(j - 2) == keys[i - 2] and stream.key_at(j) == keys[i + 1]
+                 and stream.key_at(j + 1) == keys[i + 2] for j in stream.after.get(keys[i - 1], []))
+    kept = sum(stream.key_at(j) == keys[i] and stream.key_at(j + 1) == keys[i + 1]
                for j in stream.after.get(keys[i - 1], []))
     return joined >= min_votes and joined > kept + 1
 
@@ -228,7 +228,7 @@ def _speck_between(stream: Restatements, keys: list[str], i: int, min_votes: int
 def _restating(stream: Restatements, keys: list[str], i: int, t: _Tok) -> Iterator[_Tok]:
     """The words of the stream standing where word `i` of the value stands, close enough to replace it."""
     left, right = keys[max(0, i - 2):i], keys[i + 1:i + 3]
-    for j, nl, nr in stream.places(left, right):
+    for j, nl, nr in stream.standing(left, right):
         how = _supported(nl, nr, i == 0, i == len(keys) - 1)
         other = stream.toks[j]
         if how is None or other is None:

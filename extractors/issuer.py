@@ -281,9 +281,15 @@ def _known_prefix(name: str, unit: str) -> tuple[str, bool]:
 
 
 def issuer_from_label(value: str, common: CommonRules) -> tuple[str, float, list[str]] | None:
-    """'Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định' → its first part, the agency."""
-    first = clean_value(value).split(",")[0]
-    return qualify(_expanded(first, common), None, common, None)
+    """'Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định' → its first part, the agency; the
+    second part is its parent unit, which tells a misread unit name ("xã Diễh Thành") among its own."""
+    parts = [p.strip() for p in clean_value(value).split(",")]
+    parent = None
+    if len(parts) > 1:
+        _, p_unit, p_name = split_unit(parts[1])
+        if p_unit is not None and p_name:
+            parent = f"{unit_spelling(p_unit)} {p_name}"
+    return qualify(_expanded(parts[0], common), parent, common, None)
 
 
 _NUMBERED_UNITS = {"phuong", "quan"}  # only wards and urban districts go by numbers

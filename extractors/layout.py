@@ -93,7 +93,7 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
         by_key: dict[tuple, list[Word]] = {}
         for w in words:
             by_key.setdefault(w.line_key, []).append(w)
-        return [sorted(ws, key=lambda w: w.x0) for ws in by_key.values()]
+        return _join_split_lines([sorted(ws, key=lambda w: w.x0) for ws in by_key.values()])
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.cy, w.x0)):
         for line in reversed(lines[-8:]):
@@ -106,6 +106,35 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
         else:
             lines.append([w])
     return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def _join_split_lines(lines: list[list[Word]]) -> list[list[Word]]:
+    """Lines the engine cut at an ordinary space ("ên Ngọc" | "Huy": a seal's ring made it two blocks) are
+    one line again: side by side on the same baseline, no wider apart than a word's height. A column
+    gutter is always wider (`split_segments` cuts at 1.6 heights)."""
+    out = sorted(lines, key=lambda ws: ws[0].x0)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(out):
+            for j, b in enumerate(out):
+                if i != j and _continues(a, b):
+                    out[i] = a + b
+                    del out[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return out
+
+
+def _continues(a: list[Word], b: list[Word]) -> bool:
+    """`b` goes on where `a` ends, on the same text line."""
+    h = min(median(w.height for w in a), median(w.height for w in b))
+    a_y0, a_y1 = median(w.y0 for w in a), median(w.y1 for w in a)
+    b_y0, b_y1 = median(w.y0 for w in b), median(w.y1 for w in b)
+    gap = b[0].x0 - a[-1].x1
+    return 0 <= gap < h and min(a_y1, b_y1) - max(a_y0, b_y0) > 0.6 * h
 
 
 def _starts_motto(line: list[Word], i: int) -> bool:

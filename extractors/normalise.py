@@ -375,9 +375,7 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     A first word that folds to exactly one known surname but is not one ("NGUYÊN" for "NGUYỄN": OCR drops
     marks on capitals) takes the surname's spelling."""
     text = clean_value(text)
-    # "Ngọc,Huy", "Thanh-Uyên", "Thanh*Uyên": a speck glued between two words of the name, not a clause after it
-    text = re.sub(r"(?<=[^\W\d_])[,;*\-](?=[^\W\d_])", lambda m: " " if m.string[m.end()].isupper() else m[0],
-                  text)
+    text = unglue_name(text)
     text = re.split(r"[,;:(]", text)[0].strip()
     text = re.sub(r"(?<=[^\W\d_])[.·•](?=[^\W\d_])", " ", text)  # "Minh.Việt": a speck read as a dot
     words = text.split()
@@ -439,6 +437,13 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
         certainty = min(certainty, 0.6)
         notes.append(f"họ tên có chữ lạ: {' '.join(bad)} / unusual syllables in name")
     return Normalised(name, repaired=repaired, notes=notes, certainty=certainty)
+
+
+def unglue_name(text: str) -> str:
+    """'Ngọc,Huy', 'Thanh-Uyên', 'Thanh*Uyên' → 'Ngọc Huy', ...: a speck glued between two capitalised words
+    of a name; a clause after a comma ("An,sinh năm") is left for the caller to cut."""
+    return re.sub(r"(?<=[^\W\d_])[,;*\-](?=[^\W\d_])", lambda m: " " if m.string[m.end()].isupper() else m[0],
+                  text)
 
 
 def _clipped(words: list[str]) -> bool:

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from config.doctypes import CommonRules
 from extractors.docview import DocView, Line
 from extractors.field_rules import Candidate, alnum_key, is_debris
+from extractors.normalise import unglue_name
 from extractors.vietnamese import fold_key, is_vietnamese_syllable
 
 
@@ -64,7 +65,7 @@ OFF_CENTRE = 1.5  # line heights between the centres of the signer's name and ti
 
 def _name_like(line: Line, surnames: set[str]) -> float:
     """How much a line looks like a person's name: 2-5 capitalised syllables, a known surname first."""
-    text = re.sub(r"^[^\w]+|[^\w]+$", "", line.text)
+    text = unglue_name(re.sub(r"^[^\w]+|[^\w]+$", "", line.text))
     words = text.split()
     if not 2 <= len(words) <= 6:
         return 0.0

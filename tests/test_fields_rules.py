@@ -242,3 +242,14 @@ def test_a_household_business_issuer_whose_district_line_is_lost_takes_the_distr
              + line("QUYẾT ĐỊNH", 1130, 600, h=58)
              + line("Về việc cấp phép cho hộ kinh doanh tại phường An Hải Bắc, quận Sơn Trà", 500, 680))
     assert _analyse(words).fields.get("issuer") == "Phòng Tài chính - Kế hoạch"
+
+
+def test_a_signers_name_with_its_start_under_the_seal_and_a_speck_glued_inside_is_still_read() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "HUYỆN CHÂU THÀNH"], "Số: 12/TB-UBND", "Châu Thành, ngày 06 tháng 12 năm 2021")
+             + line("THÔNG BÁO", 1130, 600, h=58)
+             + line("Ủy ban nhân dân huyện thông báo để các cơ quan, đơn vị biết, thực hiện./.", 300, 800)
+             + line("KT. CHỦ TỊCH", 1500, 1000) + line("PHÓ CHỦ TỊCH", 1500, 1070)
+             + line("ên Ngọc,Huy", 1530, 1400))
+    rec = _analyse(words)
+    assert rec.fields["signer_name"] == "Nguyễn Ngọc Huy"
+    assert "signer_name" in rec.review_fields  # the surname is a guess a clerk confirms

@@ -618,6 +618,16 @@ def test_the_body_names_a_unit_only_with_capitalised_words_right_after_the_unit_
     assert set(got) == {("Ủy ban nhân dân", "phường", "4"), ("Ủy ban nhân dân", "xã", "Kim Lan")}
 
 
+def test_a_registration_place_names_its_parent_unit_which_tells_a_misread_unit_name() -> None:
+    from extractors.issuer import issuer_from_label
+
+    value, certainty, notes = issuer_from_label("Ủy bản nrhần-dân xã Diễh Thành, huyện Điển Châu, tỉnh Nghệ An",
+                                                COMMON)
+    assert value == "Ủy ban nhân dân xã Diễn Thành" and certainty <= 0.8 and notes
+    assert issuer_from_label("Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định", COMMON)[:2] == \
+        ("Ủy ban nhân dân xã Nghĩa Lạc", 1.0)
+
+
 def test_a_numbered_ward_misread_is_taken_from_the_body_and_the_place_line_together() -> None:
     body = ["Căn cứ tình hình thực tế, Ủy ban nhân dân phường 1 xây dựng kế hoạch như sau:"]
     value, certainty, changed = confirm_issuer("Ủy ban nhân dân phường 4", 0.8, body, "Phường 1")

@@ -62,3 +62,19 @@ def test_table_of_fields_in_the_body_is_read_row_by_row() -> None:
     assert reading_order_text(words, W, H).split("\n") == [
         "Giới tính: Nam Dân tộc: Kinh", "Quốc tịch: Việt Nam Nơi sinh: Trạm Y tế",
     ]
+
+
+def _keyed(words: list[Word], key: tuple) -> list[Word]:
+    return [Word(w.text, w.x0, w.y0, w.x1, w.y1, line_key=key) for w in words]
+
+
+def test_a_line_the_engine_cut_at_an_ordinary_space_is_one_line_again() -> None:
+    from extractors.layout import group_lines
+
+    # a seal's ring made Tesseract put "Huy" in a block of its own, a space away from "ên Ngọc"
+    name = _keyed(line("ên Ngọc", 1892, 3048), (1, 1, 1)) + _keyed(line("Huy", 2076, 3047), (2, 1, 1))
+    assert [[w.text for w in ws] for ws in group_lines(name)] == [["ên", "Ngọc", "Huy"]]
+    # two columns on one baseline stay two lines: the gutter is wider than any space
+    cols = _keyed(line("Số: 154/QĐ-UBND", 300, 400), (1, 1, 1)) + \
+        _keyed(line("Nghĩa Lạc, ngày 06 tháng 12 năm 2021", 1250, 400), (2, 1, 1))
+    assert len(group_lines(cols)) == 2
