@@ -310,7 +310,9 @@ def _split_number(text: str) -> tuple[str, str]:
         return number, ""
     parts = [tokens[0]]
     for tok in tokens[1:]:
-        if parts[-1].endswith(("-", "/")) or tok.startswith(("-", "/")):
+        # "T: B- -UBND", "T B- UBND": a lone letter is never a whole symbol; a speck split it from the rest
+        lone = len(parts) == 1 and re.fullmatch(rf"[{UPPER}][^\w\s]?", parts[0]) is not None
+        if parts[-1].endswith(("-", "/")) or tok.startswith(("-", "/")) or lone:
             parts.append(tok)
         else:
             break
@@ -793,8 +795,10 @@ def restore_address(text: str) -> tuple[str, bool, list[str]]:
             continue
         unit_word = part[: len(part) - len(name)].rstrip()
         parent = split_unit(parts[i + 1])[2] if i + 1 < len(parts) else ""
-        if parent and not name[:1].isdigit() and places.kind_under(name, parent) is None:
-            # the next part's unit lists its own: "xã Thành" of huyện Diễn Châu is none of them
+        if parent and not name[:1].isdigit() and not places.is_spelled(name) and \
+                places.kind_under(name, parent) is None:
+            # the next part's unit lists its own: "xã Thành" of huyện Diễn Châu is none of them; a name the
+            # table spells so elsewhere stays, as it lacks units merged away ("phường Phú Hội" of Huế)
             restored, did = places.restore_under(name, parent)
             if did:
                 parts[i], changed = f"{unit_word} {restored}", True

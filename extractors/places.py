@@ -112,6 +112,13 @@ def is_known(name: str) -> bool:
     return any(key in level for level in _names().values())
 
 
+def is_spelled(name: str) -> bool:
+    """Some unit of the table has exactly this name, marks and all ("Phú Hội"; not "Hoằng Ha")."""
+    key = fold_key(name)
+    spelled = normalize_text(name, keep_newlines=False)
+    return any(spelled in level.get(key, ()) for level in _names().values())
+
+
 def is_province(name: str) -> bool:
     return fold_key(name) in _names()["province"]
 
