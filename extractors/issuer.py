@@ -188,6 +188,7 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
     read_name = name
     name, known = _known_prefix(name, unit)
     p_name = split_unit(parent)[2] if parent else ""
+    p_name = places.respaced(p_name) or p_name if p_name else p_name  # "UBND HUYỆN ĐỨCHÒA"
     if name and not known and p_name:
         restored, changed = places.restore_under(name, p_name)
         if changed:
@@ -378,6 +379,9 @@ def confirm_issuer(value: str, certainty: float, texts: list[str], place: str | 
             if sim < 60:
                 continue
             score += sim / 50
+        elif not at_place:
+            continue  # with no name of its own, only the unit the place line names: the body and the
+            # recipients name superiors too ("Ủy ban nhân dân huyện Gia Lâm (để b/c)")
         if score > best_score:
             best, best_score = (h, u, n), score
     if best is None:

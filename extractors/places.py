@@ -112,6 +112,28 @@ def is_known(name: str) -> bool:
     return any(key in level for level in _names().values())
 
 
+@lru_cache(maxsize=1)
+def _by_letters() -> dict[str, set[str]]:
+    """Folded name without spaces -> spellings ("duchoa" -> {"Đức Hòa"})."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for level in ("district", "province", "ward"):
+        for key, spellings in _names()[level].items():
+            out[key.replace(" ", "")].update(spellings)
+    return out
+
+
+def respaced(name: str) -> str | None:
+    """The one known name with the letters of `name` and its spaces ("ĐỨCHÒA" → "Đức Hòa"), when OCR ran
+    two capitalised words together; None when `name` has its spaces or no single name fits."""
+    if " " in name.strip():
+        return None
+    fits = {f for f in _by_letters().get(fold_key(name).replace(" ", ""), set()) if " " in f}
+    if len(fits) > 1:  # "Đức Hòa" and "Đức Hóa" have the same letters: the marks read tell them apart
+        read = normalize_text(name, keep_newlines=False).lower()
+        fits = {f for f in fits if f.replace(" ", "").lower() == read}
+    return next(iter(fits)) if len(fits) == 1 else None
+
+
 def is_spelled(name: str) -> bool:
     """Some unit of the table has exactly this name, marks and all ("Phú Hội"; not "Hoằng Ha")."""
     key = fold_key(name)

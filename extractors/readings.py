@@ -20,9 +20,12 @@ from collections import Counter
 from dataclasses import replace
 from difflib import SequenceMatcher
 
+from rapidfuzz import fuzz
+
 from extractors import places
 from extractors.field_values import GIVEN_NAME_MISSING, UNUSUAL_NAME, FieldResult
 from extractors.normalise import ADDRESS_CUT, odd_words, split_unit
+from extractors.vietnamese import fold_key
 
 DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses between the readings
 # key fields (numbers, dates, identifiers, names) are trusted only when every reading agrees; so is a
@@ -35,7 +38,7 @@ TEXT_TYPES = {"summary"}
 PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title_upper", "upper_text", "issuer"}
 
 
-def plausible(res: FieldResult, kind: str | None) -> bool:
+def plausible(res: FieldResult, kind: str | None, others: list[FieldResult] = ()) -> bool:
     """A value that reads as real words (a place the gazetteer knows): readings with slips yield to it."""
     if kind == "place":
         return places.is_known(res.value)
@@ -43,16 +46,28 @@ def plausible(res: FieldResult, kind: str | None) -> bool:
         return False  # "..., huyện Hải Hậu" cut short yields to "..., huyện Hải Hậu, tỉnh Nam Định"
     if kind == "name" and any(UNUSUAL_NAME in n or GIVEN_NAME_MISSING in n for n in res.notes):
         return False  # "Vũ Vặn Vinh" yields to "Vũ Văn Vinh": every syllable of the latter is a known name
-    if kind == "issuer" and not _unit_known(res.value):
+    if kind == "issuer" and not _unit_known(res.value, others):
         return False  # "Ủy ban nhân dân xã Vũ" (the name cut short) yields to "... xã Vũ Quý"
     if kind in PLAUSIBLE_TEXT:
         return not odd_words(res.value)
     return True
 
 
-def _unit_known(issuer: str) -> bool:
-    _, unit, name = split_unit(issuer)
-    return unit is None or not name or name[:1].isdigit() or places.is_known(name)
+def _unit_known(issuer: str, others: list[FieldResult]) -> bool:
+    """The issuer's unit name is one the gazetteer knows, or none other reading gives a known name like it:
+    the table lacks units merged away ("xã Kim Lan"), which must not yield to a superior the body named."""
+    head, unit, name = split_unit(issuer)
+    if re.search(r"[:/\d]", head):
+        return False  # "Số: 109/tb - Ủy ban nhân dân ...": the number line ran into the agency's
+    if unit is None or not name or name[:1].isdigit() or places.is_known(name):
+        return True
+    for other in others:
+        _, o_unit, o_name = split_unit(other.value)
+        if o_unit != unit or not o_name or not places.is_known(o_name):
+            continue
+        if fold_key(o_name).startswith(fold_key(name)) or fuzz.ratio(fold_key(o_name), fold_key(name)) >= 70:
+            return False
+    return True
 
 
 def _present(res: FieldResult | None) -> bool:
@@ -92,7 +107,7 @@ def _alone(res: FieldResult, n: int) -> FieldResult:
 
 def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
     read = present
-    real = [r for r in present if plausible(r, kind)]
+    real = [r for r in present if plausible(r, kind, present)]
     if real and len(real) < len(present):
         # "Phong" twice against "Phong Điền" once: a value that cannot be right does not win by numbers
         present = real

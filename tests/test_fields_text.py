@@ -607,6 +607,9 @@ def test_debris_before_a_unit_name_is_dropped_where_the_parent_unit_has_the_rest
     # "ẤN HIỆP HÒA" would read as An Hiệp (another province); Hiệp Hòa is a town of Đức Hòa
     value, certainty, notes = qualify("ỦY BAN NHÂN DÂN THỊ TRẤN ẤN HIỆP HÒA.", "UBND HUYỆN ĐỨC HÒA", COMMON, "Long An")
     assert value == "Ủy ban nhân dân thị trấn Hiệp Hòa" and certainty <= 0.8 and notes
+    # the parent line with its words run together by OCR says as much
+    assert qualify("ỦY BAN NHÂN DÂN THỊ TRẤN ẤN HIỆP HÒA.", "UBND HUYỆN ĐỨCHÒA", COMMON, None)[0] == \
+        "Ủy ban nhân dân thị trấn Hiệp Hòa"
     # a unit of its parent, and an office that takes its parent's unit, stay as they are
     assert qualify("ỦY BAN NHÂN DÂN XÃ ĐỨC HÒA HẠ", "UBND HUYỆN ĐỨC HÒA", COMMON, None)[:2] == \
         ("Ủy ban nhân dân xã Đức Hòa Hạ", 1.0)
@@ -636,6 +639,14 @@ def test_a_registration_place_names_its_parent_unit_which_tells_a_misread_unit_n
     assert value == "Ủy ban nhân dân xã Diễn Thành" and certainty <= 0.8 and notes
     assert issuer_from_label("Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định", COMMON)[:2] == \
         ("Ủy ban nhân dân xã Nghĩa Lạc", 1.0)
+
+
+def test_a_bare_committee_takes_from_the_body_only_the_unit_the_place_line_names() -> None:
+    body = ["Thực hiện chỉ đạo của Ủy ban nhân dân huyện Gia Lâm, Ủy ban nhân dân xã ban hành Kế hoạch",
+            "- Ủy ban nhân dân huyện Gia Lâm (để b/c);"]
+    assert confirm_issuer("Ủy ban nhân dân", 0.5, body, "Kim Lan")[2] is False  # the superior, twice
+    body.append("Ủy ban nhân dân xã Vân Nội yêu cầu các thôn thực hiện")
+    assert confirm_issuer("Ủy ban nhân dân", 0.5, body, "Vân Nội")[0] == "Ủy ban nhân dân xã Vân Nội"
 
 
 def test_a_numbered_ward_misread_is_taken_from_the_body_and_the_place_line_together() -> None:

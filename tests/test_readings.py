@@ -71,6 +71,19 @@ def test_a_value_that_cannot_be_right_does_not_win_by_numbers() -> None:
     assert _merge("signer_name", "name", "Lê Minh Đức", "Lê Miúh Đức", "Lê Mĩúh Đức").value == "Lê Minh Đức"
 
 
+def test_an_issuer_whose_unit_the_gazetteer_lacks_is_not_outvoted_by_an_unlike_known_one() -> None:
+    # Kim Lan was merged away in 2019: old documents still name it, and "huyện Gia Lâm" is its superior
+    got = _merge("issuer", "issuer", "Ủy ban nhân dân huyện Gia Lâm", "Ủy ban nhân dân xã Kim Lan",
+                 "Ủy ban nhân dân xã Kim Lan")
+    assert got.value == "Ủy ban nhân dân xã Kim Lan"
+
+
+def test_an_issuer_the_number_line_ran_into_yields_to_a_clean_one() -> None:
+    got = _merge("issuer", "issuer", "Số: 109/tb - Ủy ban nhân dân thị trấn Hiệp Hòa",
+                 "Số: 109/tb - Ủy ban nhân dân thị trấn Hiệp Hòa", "Ủy ban nhân dân thị trấn Hiệp Hòa")
+    assert got.value == "Ủy ban nhân dân thị trấn Hiệp Hòa"
+
+
 def test_a_name_without_its_given_name_yields_to_a_whole_one() -> None:
     from config.doctypes import get_rules
     from extractors.field_values import normalise
