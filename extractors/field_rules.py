@@ -358,6 +358,9 @@ def wrapped(prev: Line, nxt: Line, page: Page, right_edge: float) -> bool:
     return not nxt.x0 > prev.x0 + 0.25 * page.width
 
 
+_WRAPS_WHOLE = {"any_id", "personal_id", "business_reg"}  # value types that wrap to the next line whole
+
+
 @dataclass
 class LabelledSearch:
     view: DocView
@@ -416,7 +419,9 @@ class LabelledSearch:
         piece = self.pieces[i]
         value, words, lines = _trim_leader(piece.line, piece.value_start, piece.end)
         if not value.strip(" .:…_"):
-            nxt = self._value_after(i, rule.next_line)
+            # an identifier wraps whole to the next line when its label ends one ("..., số định danh cá nhân:"
+            # / "046063754230"); its own check rejects any other text found there
+            nxt = self._value_after(i, rule.next_line or rule.type in _WRAPS_WHOLE)
             if nxt is None:
                 return None
             value, words, lines = _trim_leader(nxt.line, nxt.value_start, nxt.end)

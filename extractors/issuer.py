@@ -187,8 +187,7 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
         return cased, certainty, notes
     read_name = name
     name, known = _known_prefix(name, unit)
-    p_name = split_unit(parent)[2] if parent else ""
-    p_name = places.respaced(p_name) or p_name if p_name else p_name  # "UBND HUYỆN ĐỨCHÒA"
+    p_name = _parent_name(parent)
     if name and not known and p_name:
         restored, changed = places.restore_under(name, p_name)
         if changed:
@@ -241,13 +240,17 @@ def _unit_body(cased: str) -> str | None:
 _UNIT_BODY_SPELLING = {"uy ban nhan dan": "Ủy ban nhân dân", "hoi dong nhan dan": "Hội đồng nhân dân"}
 
 
+def _parent_name(parent: str | None) -> str:
+    """The unit name of the parent line, its spaces put back when OCR ran it together ("UBND HUYỆN ĐỨCHÒA")."""
+    name = split_unit(parent)[2] if parent else ""
+    return (places.respaced(name) or name) if name else ""
+
+
 def _place_under_parent(place: str | None, parent: str | None) -> str | None:
     """The unit word of the place of the date line when it is a unit of the parent line's unit: "UBND HUYỆN
     ĐÔNG ANH / ỦY BAN NHÂN DÂN / (lost)" dated "Vân Nội, ngày ..." is the committee of xã Vân Nội."""
-    if not place or not parent:
-        return None
-    p_name = split_unit(parent)[2]
-    return places.kind_under(place, p_name) if p_name else None
+    p_name = _parent_name(parent)
+    return places.kind_under(place, p_name) if place and p_name else None
 
 
 def _unit_after_debris(name: str, unit: str, parent: str) -> str | None:

@@ -384,6 +384,9 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     while words and words[0].lower() in _HONORIFICS:  # exact: "Châu" is a surname, "cháu" is not
         words = words[1:]
     words = [w.strip(".'\"`") for w in words if w.strip(".'\"`")]
+    if given:
+        names = {fold_key(n) for n in given} | {fold_key(n) for n in surnames or ()}
+        words = [piece for w in words for piece in (_unglued_name(w, names) or [w])]
     words = _name_words(words)
     if not words:
         return Normalised(None, notes=["không có họ tên / no name"])
@@ -439,6 +442,33 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
         certainty = min(certainty, 0.6)
         notes.append(f"họ tên có chữ lạ: {' '.join(bad)} / unusual syllables in name")
     return Normalised(name, repaired=repaired, notes=notes, certainty=certainty)
+
+
+def _unglued_name(word: str, names: set[str]) -> list[str] | None:
+    """'Nguyễnquỗclộc' → ['Nguyễn', 'quỗc', 'lộc']: a name OCR read without its spaces, cut where every piece
+    is a name syllable (folded: a misread mark is check_name's to repair); the fewest pieces win, and a
+    name that cuts two ways so is left as read."""
+    key = fold_key(word)
+    if len(key) != len(word) or len(key) < 5 or is_vietnamese_syllable(word) or not word.isalpha():
+        return None
+    best: list[list[int] | None] = [None] * (len(key) + 1)
+    ways = [0] * (len(key) + 1)  # cuts into that fewest number of pieces: two mean the name is ambiguous
+    best[0], ways[0] = [], 1
+    for i in range(1, len(key) + 1):
+        for j in range(max(0, i - 7), i):
+            prev = best[j]
+            if prev is None or key[j:i] not in names:
+                continue
+            current = best[i]
+            if current is None or len(prev) + 1 < len(current):
+                best[i], ways[i] = [*prev, i], ways[j]
+            elif len(prev) + 1 == len(current):
+                ways[i] += ways[j]
+    cuts = best[len(key)]
+    if not cuts or len(cuts) < 2 or ways[len(key)] > 1:
+        return None
+    starts = [0, *cuts[:-1]]
+    return [word[a:b] for a, b in zip(starts, cuts, strict=True)]
 
 
 def unglue_name(text: str) -> str:

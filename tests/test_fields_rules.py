@@ -253,3 +253,15 @@ def test_a_signers_name_with_its_start_under_the_seal_and_a_speck_glued_inside_i
     rec = _analyse(words)
     assert rec.fields["signer_name"] == "Nguyễn Ngọc Huy"
     assert "signer_name" in rec.review_fields  # the surname is a guess a clerk confirms
+
+
+def test_an_identifier_wrapped_whole_to_the_next_line_is_found_under_its_label() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HUẾ"], "Số: 75/GPXD", "Huế, ngày 30 tháng 01 năm 2019")
+             + line("GIẤY PHÉP XÂY DỰNG", 1000, 600, h=58)
+             + line("1. Cấp cho: Ông HUỲNH ĐỨC CƯỜNG, số định danh cá nhân:", 300, 800)
+             + line("046063754230", 300, 870)
+             + line("Địa chỉ: Tổ 10, phường Vĩnh Ninh, thành phố Huế, tỉnh Thừa Thiên Huế", 300, 940))
+    assert _analyse(words).fields.get("subject_id") == "046063754230"
+    # the next line is no identifier: nothing is taken
+    words = [w for w in words if w.text != "046063754230"]
+    assert "subject_id" not in _analyse(words).fields

@@ -279,6 +279,15 @@ def test_name_with_a_speck_read_as_a_dot_between_words() -> None:
     assert title_case_name("Nguyễn Văn An,sinh năm 1990").value == "Nguyễn Văn An"
 
 
+def test_a_name_read_without_its_spaces_is_cut_into_name_syllables_only_when_one_way_fits() -> None:
+    from extractors.field_values import normalise
+
+    assert normalise(get_rules(), "name", "NGUYỄNVĂNAN").value == "Nguyễn Văn An"
+    got = normalise(get_rules(), "name", "Nguyễnquỗclộc")  # and a mark misread: "Quốc"
+    assert got.value == "Nguyễn Quốc Lộc" and got.certainty < 0.75
+    assert normalise(get_rules(), "name", "Lê THANHAN").value == "Lê Thanhan"  # Thanh An or Than Han
+
+
 def test_a_name_word_with_a_misplaced_mark_is_repaired_not_dropped() -> None:
     from extractors.field_values import normalise
 
