@@ -329,11 +329,24 @@ class DocNumber:
     notes: list[str] = field(default_factory=list)
 
 
+def _slash_lost(text: str, known: list[str]) -> tuple[str, bool]:
+    """'16NQ-HĐND' → '16/NQ-HĐND': digits run into a symbol every group of which is a known code."""
+    m = re.match(rf"(\d{{1,6}})([{UPPER}][^\s/]*)", text)
+    if m is None:
+        return text, False
+    groups = re.sub(r"[.,;:]+$", "", m.group(2)).split("-")
+    by_fold = {fold_key(k) for k in known}
+    if not all(fold_key(g) in by_fold for g in groups):
+        return text, False
+    return f"{m.group(1)}/{text[m.end(1):]}", True
+
+
 def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
     """What follows 'Số:' → '154/QĐ-UBND', spacing removed; a numeric part that is not digits → None."""
     text = normalize_text(rest, keep_newlines=False)
     text = text.replace("Ð", "Đ").replace("ĐĐ", "Đ")
     text = re.sub(r"^[\s.,;:_…'\"`⁄]+", "", text)
+    text, slash_lost = _slash_lost(text, known_symbols)
     number, symbol = _split_number(text)
     symbol = re.sub(r"-{2,}", "-", symbol)
     symbol = re.sub(r"[.,;:_…]+$", "", symbol)
@@ -357,6 +370,9 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
         symbol = "/".join(parts)
         if not all(_SYMBOL_OK.match(p) for p in parts):
             notes.append(f"ký hiệu '{symbol}' có ký tự lạ / symbol has stray characters")
+    if slash_lost:
+        repaired = True
+        notes.append("dấu '/' giữa số và ký hiệu bị mất khi đọc / the slash between number and symbol was lost")
     if not clean:
         return DocNumber(None, number, symbol, False, repaired, notes)
     value = f"{number}/{symbol}" if symbol else number

@@ -46,6 +46,12 @@ def test_doc_number(raw: str, want: str) -> None:
     assert parse_doc_number(raw, SYMBOLS).value == want
 
 
+def test_a_slash_lost_between_number_and_symbol_is_put_back_only_before_known_codes() -> None:
+    got = parse_doc_number("16NQ-HĐND", KNOWN)  # a clean scan
+    assert got.value == "16/NQ-HĐND" and got.repaired and got.notes
+    assert parse_doc_number("16NQ-XYZQ", KNOWN).value is None
+
+
 @pytest.mark.parametrize("raw", ["2ƒ /CT-UBND", "Đ14/UBND-KTTH", "⁄44_ /CT-UBND"])
 def test_handwritten_junk_number_gives_no_value(raw: str) -> None:
     parsed = parse_doc_number(raw, SYMBOLS)
