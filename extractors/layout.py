@@ -8,6 +8,7 @@ Bands that are tables of fields ("Giới tính: Nam   Dân tộc: Kinh") are rea
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -112,29 +113,40 @@ def _join_split_lines(lines: list[list[Word]]) -> list[list[Word]]:
     """Lines the engine cut at an ordinary space ("ên Ngọc" | "Huy": a seal's ring made it two blocks) are
     one line again: side by side on the same baseline, no wider apart than a word's height. A column
     gutter is always wider (`split_segments` cuts at 1.6 heights)."""
-    out = sorted(lines, key=lambda ws: ws[0].x0)
-    joined = True
-    while joined:
-        joined = False
-        for i, a in enumerate(out):
-            for j, b in enumerate(out):
-                if i != j and _continues(a, b):
-                    out[i] = a + b
-                    del out[j]
-                    joined = True
-                    break
-            if joined:
+    stats = [_LineStats(ws) for ws in lines]
+    order = sorted(range(len(lines)), key=lambda i: stats[i].x0)
+    starts = [stats[i].x0 for i in order]
+    nxt: dict[int, int] = {}  # line -> the line that goes on after it
+    taken: set[int] = set()
+    for i, a in enumerate(stats):
+        lo = bisect_left(starts, a.x1)
+        hi = bisect_left(starts, a.x1 + a.h)
+        for k in order[lo:hi]:
+            if k != i and k not in taken and a.continues_into(stats[k]):
+                nxt[i] = k
+                taken.add(k)
                 break
+    out = []
+    for i in range(len(lines)):
+        if i in taken:
+            continue
+        ws, j = list(lines[i]), i
+        while j in nxt:
+            j = nxt[j]
+            ws += lines[j]
+        out.append(ws)
     return out
 
 
-def _continues(a: list[Word], b: list[Word]) -> bool:
-    """`b` goes on where `a` ends, on the same text line."""
-    h = min(median(w.height for w in a), median(w.height for w in b))
-    a_y0, a_y1 = median(w.y0 for w in a), median(w.y1 for w in a)
-    b_y0, b_y1 = median(w.y0 for w in b), median(w.y1 for w in b)
-    gap = b[0].x0 - a[-1].x1
-    return 0 <= gap < h and min(a_y1, b_y1) - max(a_y0, b_y0) > 0.6 * h
+class _LineStats:
+    def __init__(self, ws: list[Word]):
+        self.x0, self.x1 = ws[0].x0, ws[-1].x1
+        self.y0, self.y1 = median(w.y0 for w in ws), median(w.y1 for w in ws)
+        self.h = median(w.height for w in ws)
+
+    def continues_into(self, b: _LineStats) -> bool:
+        h = min(self.h, b.h)
+        return 0 <= b.x0 - self.x1 < h and min(self.y1, b.y1) - max(self.y0, b.y0) > 0.6 * h
 
 
 def _starts_motto(line: list[Word], i: int) -> bool:
