@@ -844,7 +844,8 @@ def restore_address(text: str) -> tuple[str, bool, list[str]]:
         if parent and not name[:1].isdigit() and not places.is_spelled(name) and \
                 places.kind_under(name, parent) is None:
             # the next part's unit lists its own: "xã Thành" of huyện Diễn Châu is none of them; a name the
-            # table spells so elsewhere stays, as it lacks units merged away ("phường Phú Hội" of Huế)
+            # table spells so elsewhere stays: the table is one snapshot, without units merged away and with
+            # today's parents ("phường Phú Hội" is under Huế's 2025 quận Thuận Hóa, not "thành phố Huế")
             restored, did = places.restore_under(name, parent)
             if did:
                 parts[i], changed = f"{unit_word} {restored}", True

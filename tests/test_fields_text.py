@@ -418,8 +418,8 @@ def test_an_address_unit_name_is_checked_against_the_units_of_the_next_part() ->
     assert got.value == "Thôn 1, xã Yên Thọ, huyện Ý Yên, tỉnh Nam Định"  # a speck for the capital Ý
     for whole in ("Thôn Trung, thị trấn Yên Định, huyện Hải Hậu, tỉnh Nam Định",
                   "Số 5, phường 4, quận 3, Thành phố Hồ Chí Minh",  # numbered units, and a capital Thành phố
-                  # a name the table spells so elsewhere: Phú Hội of Huế was merged away after 2019, old
-                  # documents still print it, and it is not "Phú Lộc"
+                  # a name the table spells so elsewhere: it files Phú Hội under Huế's 2025 quận Thuận Hóa,
+                  # older documents print it under "thành phố Huế", and it is not "Phú Lộc"
                   "Số 161, đường Lê Lợi, phường Phú Hội, thành phố Huế, tỉnh Thừa Thiên Huế"):
         got = expand_address(whole, abbreviations)
         assert got.value == whole and got.certainty == 1.0
