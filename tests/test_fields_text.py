@@ -633,7 +633,7 @@ def test_debris_before_a_unit_name_is_dropped_where_the_parent_unit_has_the_rest
 
 
 def test_a_unit_name_glued_by_ocr_takes_the_place_lines_spacing_even_when_the_gazetteer_lacks_it() -> None:
-    # Kim Lan (Gia Lâm) was merged away in 2019; old documents still name it
+    # Kim Lan (Gia Lâm) is not in the table (merged away; it has Kim Đức); old documents still name it
     value, _, _ = qualify("ỦY BAN NHÂN DÂN XÃ KỈMLAN.", "UBND HUYỆN GIA LÂM", COMMON, "Kim Lan")
     assert value == "Ủy ban nhân dân xã Kim Lan"
 

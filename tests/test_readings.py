@@ -72,7 +72,7 @@ def test_a_value_that_cannot_be_right_does_not_win_by_numbers() -> None:
 
 
 def test_an_issuer_whose_unit_the_gazetteer_lacks_is_not_outvoted_by_an_unlike_known_one() -> None:
-    # Kim Lan was merged away in 2019: old documents still name it, and "huyện Gia Lâm" is its superior
+    # Kim Lan is not in the table (merged away; it has Kim Đức): old documents name it, "huyện Gia Lâm" is its superior
     got = _merge("issuer", "issuer", "Ủy ban nhân dân huyện Gia Lâm", "Ủy ban nhân dân xã Kim Lan",
                  "Ủy ban nhân dân xã Kim Lan")
     assert got.value == "Ủy ban nhân dân xã Kim Lan"
