@@ -14,7 +14,7 @@ from statistics import median
 from typing import Protocol
 
 from extractors.layout import Word, WordBox, group_lines, split_segments
-from extractors.vietnamese import fold, fold_key, normalize_text
+from extractors.vietnamese import SAME_SHAPE_LETTERS, fold, fold_key, normalize_text
 
 
 class PageLike(Protocol):
@@ -80,11 +80,9 @@ class Line(WordBox):
         letters = [c for c in self.text if c.isalpha()]
         # c, o, s, v, w, x, z look the same in both cases and OCR reads them either way ("BÁO cÁo"):
         # only the other letters tell capitals from small letters
-        telling = [c for c in letters if fold_key(c) not in _SAME_SHAPE] or letters
+        telling = [c for c in letters if fold_key(c) not in SAME_SHAPE_LETTERS] or letters
         return bool(telling) and sum(c.isupper() for c in telling) >= 0.8 * len(telling)
 
-
-_SAME_SHAPE = set("cosvwxz")
 
 
 @dataclass

@@ -226,9 +226,6 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
     return f"{cased} {phrase}", certainty, notes
 
 
-_UNIT_BODIES = {"uy ban nhan dan", "hoi dong nhan dan"}  # bodies that exist only as a unit's own
-
-
 def _unit_body(cased: str) -> str | None:
     """"Ủy ban nhân dân" of "Ủy ban nhân dân", or of "Ủy.ban nhân dân den eie" (specks where the unit line
     was): such a body has no name of its own, so anything after it with no unit word is debris."""
@@ -237,6 +234,7 @@ def _unit_body(cased: str) -> str | None:
                  if key == body or key.startswith(body + " ")), None)
 
 
+# bodies that exist only as a unit's own
 _UNIT_BODY_SPELLING = {"uy ban nhan dan": "Ủy ban nhân dân", "hoi dong nhan dan": "Hội đồng nhân dân"}
 
 

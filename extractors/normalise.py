@@ -16,7 +16,13 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from extractors import places
-from extractors.vietnamese import TONE_MARKS, fold_key, is_vietnamese_syllable, normalize_text
+from extractors.vietnamese import (
+    SAME_SHAPE_LETTERS,
+    TONE_MARKS,
+    fold_key,
+    is_vietnamese_syllable,
+    normalize_text,
+)
 
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
@@ -498,11 +504,9 @@ def _clipped(words: list[str]) -> bool:
     """The first word starts with a small letter whose capital looks otherwise ("ên", "han", not "c", "o",
     "s", "v", "x"), and the words after it are capitalised."""
     first = words[0][:1]
-    return len(words) >= 2 and first.islower() and fold_key(first) not in _SAME_SHAPE and \
+    return len(words) >= 2 and first.islower() and fold_key(first) not in SAME_SHAPE_LETTERS and \
         all(w[:1].isupper() for w in words[1:])
 
-
-_SAME_SHAPE = set("cosvwxz")  # small and capital look alike: a case read wrong says nothing
 
 
 def _name_words(words: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 
@@ -38,7 +39,7 @@ TEXT_TYPES = {"summary"}
 PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title_upper", "upper_text", "issuer"}
 
 
-def plausible(res: FieldResult, kind: str | None, others: list[FieldResult] = ()) -> bool:
+def plausible(res: FieldResult, kind: str | None, others: Sequence[FieldResult] = ()) -> bool:
     """A value that reads as real words (a place the gazetteer knows): readings with slips yield to it."""
     if kind == "place":
         return places.is_known(res.value)
@@ -53,7 +54,7 @@ def plausible(res: FieldResult, kind: str | None, others: list[FieldResult] = ()
     return True
 
 
-def _unit_known(issuer: str, others: list[FieldResult]) -> bool:
+def _unit_known(issuer: str, others: Sequence[FieldResult]) -> bool:
     """The issuer's unit name is one the gazetteer knows, or none other reading gives a known name like it:
     the table lacks units merged away ("xã Kim Lan"), which must not yield to a superior the body named."""
     head, unit, name = split_unit(issuer)
@@ -100,9 +101,7 @@ def merge_readings(readings: list[dict[str, FieldResult]], types: dict[str, str]
 def _alone(res: FieldResult, n: int) -> FieldResult:
     """A key value only one of the readings found ("Vũ Kim", its last word lost, where the others found no
     name at all): nothing confirms it, so a clerk does."""
-    note = f"chỉ 1 trong {n} lần đọc tìm thấy / found by only one of {n} readings of the copy"
-    return replace(res, confidence=min(res.confidence, DISAGREE_CONFIDENCE), notes=[*res.notes, note],
-                   flags=res.flags | {"readings_disagree"})
+    return _to_review(res, f"chỉ 1 trong {n} lần đọc tìm thấy / found by only one of {n} readings of the copy")
 
 
 def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
@@ -133,7 +132,12 @@ def _digits_differ(results: list[FieldResult]) -> bool:
 
 
 def _disputed(res: FieldResult, others: list[str]) -> FieldResult:
-    note = (f"các lần đọc khác nhau: {' | '.join(others)} / other readings of the copy: {' | '.join(others)}")
+    return _to_review(res, f"các lần đọc khác nhau: {' | '.join(others)} / other readings of the copy: "
+                           f"{' | '.join(others)}")
+
+
+def _to_review(res: FieldResult, note: str) -> FieldResult:
+    """The value kept, for a clerk to confirm: below every review threshold, with the reason in its notes."""
     return replace(res, confidence=min(res.confidence, DISAGREE_CONFIDENCE), notes=[*res.notes, note],
                    flags=res.flags | {"readings_disagree"})
 

@@ -11,6 +11,9 @@ import unicodedata
 from functools import lru_cache
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
+# letters whose small and capital forms look alike: OCR reads them either way ("BÁO cÁo"), so their case
+# tells nothing
+SAME_SHAPE_LETTERS = frozenset("cosvwxz")
 QUALITY_MARKS = {"\u0302", "\u0306", "\u031b"}  # circumflex (â ê ô), breve (ă), horn (ơ ư)
 VOWELS = set("aeiouy")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
