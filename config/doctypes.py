@@ -127,6 +127,7 @@ class CommonRules(_Strict):
     marital_values: list[str] = Field(default_factory=list)
     surnames: list[str] = Field(default_factory=list)
     name_syllables: list[str] = Field(default_factory=list)
+    middle_only: list[str] = Field(default_factory=list, description="middle names hardly ever a surname (Văn, Thị)")
 
 
 class Rules(BaseModel):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from extractors.vietnamese import fold_key
+from extractors.vietnamese import fold_key, is_vietnamese_syllable
 
 _EDGE = re.compile(r"^([\W_]*)(.*?)([\W_]*)$", re.UNICODE)
 
@@ -176,8 +176,9 @@ def vote_restatements(value: str, stream: Restatements, min_votes: int = 2) -> t
     the spelling of its restatements, or their small first letter, where at least `min_votes` of them,
     standing between the same neighbours, agree on it and outnumber the value's own (the value itself
     counts once): a letter slip ("cứu hạn" / "cứu nạn") needs a neighbour on each side, a word read as
-    anything at all ("phòng, HE thiên tai") three neighbours, on both sides. Digits change only within the
-    same length. A speck read as a short word is dropped where the restatements join its neighbours.
+    anything at all ("phòng, HE thiên tai") three neighbours, on both sides, and a word read as a real
+    syllable two on each side ("thu, chỉ ngân sách" is no "các khoản thu vào ngân sách"). Digits change only
+    within the same length. A speck read as a short word is dropped where the restatements join its neighbours.
     Commas are left as read: a speck reads as a comma, and a blurred comma is lost, at the same place in
     every reading of it, so restatements outvote a right comma as often as a wrong one.
     """
@@ -230,6 +231,8 @@ def _restating(stream: Restatements, keys: list[str], i: int, t: _Tok) -> Iterat
     left, right = keys[max(0, i - 2):i], keys[i + 1:i + 3]
     for j, nl, nr in stream.standing(left, right):
         how = _supported(nl, nr, i == 0, i == len(keys) - 1)
+        if how == "any" and min(nl, nr) < 2 and t.core.islower() and is_vietnamese_syllable(t.core):
+            how = "slip"  # a real word read is changed into another only where the whole context agrees
         other = stream.toks[j]
         if how is None or other is None:
             continue

@@ -88,6 +88,9 @@ def confirm_doc_number(results: dict[str, FieldResult], rules: Rules, cls: Class
         res.confidence = max(res.confidence, 0.9)
 
 
+_DIGIT_LOOKS = str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
+
+
 def reconcile_place(results: dict[str, FieldResult]) -> None:
     """The place of the date line names the issuer's own unit (Decree 30): when the two spell the same name
     differently, the spelling the gazetteer knows at the issuer's level wins ("Văn Giang" is a district,
@@ -97,6 +100,14 @@ def reconcile_place(results: dict[str, FieldResult]) -> None:
         return
     _, unit, name = split_unit(issuer.value)
     if unit is None or not name or place.value == name:
+        return
+    p_head, p_unit, p_name = split_unit(place.value)
+    if p_unit == unit and not p_head and name.isdigit() and p_name != name and p_name.translate(_DIGIT_LOOKS) == name:
+        # "Phường I" under "Ủy ban nhân dân phường 1": an I read for the 1 (Vị Thanh has a real Phường I; an
+        # issuer of phường 1 does not date from it)
+        place.value = place.value[: len(place.value) - len(p_name)] + name
+        place.flags.add("repaired")
+        place.confidence = round(min(place.confidence, issuer.confidence, 0.9), 3)
         return
     close = fold_key(place.value) == fold_key(name) or (
         fuzz.ratio(fold_key(place.value), fold_key(name)) >= 80 and not places.is_known(place.value))

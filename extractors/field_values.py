@@ -107,8 +107,18 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     norm.value = speck_punctuation(norm.value)  # "chưa đăng ký kết hôn. với: ai"
     # the printed phrase joins its parts with a comma: "... số 291/2022/HNGĐ-ST; hiện tại chưa ..."
     norm.value = re.sub(r"\s*;\s*(?=hiện tại\b)", ", ", norm.value)
+    # "Bản án số 280/2013/HNGĐ- ST": a case number's code has no space; "ly hôn theo: Bản án": no colon
+    norm.value = re.sub(r"(?<=[A-ZĐ])-\s+(?=[A-ZĐ]{2})", "-", norm.value)
+    norm.value = re.sub(r"(?<=\btheo)\s*[:;.]\s*", " ", norm.value)
+    norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”,;:]+(?=[a-zà-ỹđ])", " ", norm.value)  # 'đăng ký"kết hôn', 'kết,hôn'
     key = fold_key(norm.value)
     endings = [v for v in values if key.endswith(fold_key(v))]
+    if not endings:
+        respaced = _respaced_ending(norm.value, values)  # "kếthôn với ai": a space lost in the fixed phrase
+        if respaced != norm.value:
+            norm.value, norm.repaired, norm.certainty = respaced, True, 0.9
+        key = fold_key(norm.value)
+        endings = [v for v in values if key.endswith(fold_key(v))]
     if not endings:
         norm.certainty = 0.55
         norm.notes.append("tình trạng hôn nhân không rõ / marital status unclear")
@@ -122,6 +132,21 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
             ending[:1].upper() + ending[1:] if whole and tail[:1].isupper() else ending)
         norm.repaired, norm.certainty = True, 0.9
     return norm
+
+
+def _respaced_ending(value: str, values: list[str]) -> str:
+    """The value with its end spaced as the longest fixed phrase its letters end with, else as read."""
+    letters = fold_key(value).replace(" ", "")
+    fits = [v for v in values if letters.endswith(fold_key(v).replace(" ", ""))]
+    if not fits:
+        return value
+    ending = max(fits, key=len)
+    need, pos = len(fold_key(ending).replace(" ", "")), len(value)
+    while need and pos:
+        pos -= 1
+        need -= not value[pos].isspace()
+    head = value[:pos]
+    return head + (" " if head and not head.endswith(" ") else "") + ending if head else ending[:1].upper() + ending[1:]
 
 
 UNUSUAL_NAME = "unusual name syllables"  # the note's marker: extractors/readings.py prefers names without it

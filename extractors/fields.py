@@ -353,9 +353,15 @@ def _capped_confidence(cand: Candidate) -> float:
     return min(conf, 0.4) if cand.flags & {"handwritten", "stamped"} else conf
 
 
+def _years_named(ctx: Context, line: Line) -> set[int]:
+    """The years the document's other lines name, in every reading ("kế hoạch năm 2024")."""
+    texts = [ln.text for v in (ctx.view, *ctx.others) for ln in v.lines if ln is not line]
+    return {int(y) for t in texts for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", t)}
+
+
 def _date(ctx: Context, name: str, line: Line) -> FieldResult | None:
     review = ctx.rules.common.review
-    got = date_from_line(line, review.handwriting_max_conf, review.handwriting_height_ratio)
+    got = date_from_line(line, review.handwriting_max_conf, review.handwriting_height_ratio, _years_named(ctx, line))
     if got is None:
         return None
     value, words, certainty, flags, notes = got

@@ -11,6 +11,7 @@ and never guessed from junk.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -134,7 +135,7 @@ def date_parts(line: Line) -> DateParts | None:
     return DateParts(m.start("ng"), m.span("day"), m.span("month"), m.span("year"))
 
 
-def date_from_line(line: Line, max_conf: float, height_ratio: float
+def date_from_line(line: Line, max_conf: float, height_ratio: float, years: Collection[int] = ()
                    ) -> tuple[str | None, list[Word], float, set[str], list[str]] | None:
     parts = date_parts(line)
     if parts is None:
@@ -156,7 +157,7 @@ def date_from_line(line: Line, max_conf: float, height_ratio: float
         return Reading(None, words, 0.0, {"missing", "handwritten"},
                        [f"ngày ký không đọc được ('{day}'), tháng {month} năm {year}: có thể viết tay, cần nhập tay"
                         f" / day unreadable ('{day}'), month {month} year {year}: probably handwritten"]).astuple()
-    norm = make_date(day, month, year)
+    norm = make_date(day, month, year, years=years)
     if norm.value is None:
         return Reading(None, words, 0.0, {"missing"}, norm.notes).astuple()
     pure = [w for w in day_words if _printed_day(w.text.strip(" .,:;'\"`-_"))]

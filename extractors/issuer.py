@@ -41,8 +41,22 @@ def _opens_agency(text: str, common: CommonRules) -> bool:
     return any(key == s or key.startswith(s + " ") for s in starts if s)
 
 
+_UNIT_WORDS = "thành phố|thị trấn|thị xã|tỉnh|huyện|quận|xã|phường"
+
+
+def _despeckled(text: str) -> str:
+    """'Ủy.| ban nhân đânxã. Yên*Ninh' → 'Ủy ban nhân đân xã Yên Ninh': specks of a poor copy after a word,
+    between two words, or where the space before the unit word was."""
+    # "Ủy ban,nhân dân", "Ủy ban, nhân. dân": a speck inside the fixed name is no punctuation
+    text = re.sub(r"(?i)\b(ủy|hội)[\s,.;:]+(ban|đồng)[\s,.;:]+(nhân)[\s,.;:]+([dđ]ân)\b",
+                  lambda m: " ".join(m.groups()), text)
+    text = re.sub(r"(?<=[^\W\d_])[|\[\]*]+(?=[^\W\d_])", " ", text)
+    text = re.sub(r"(?<=[a-zà-ỹđ])[.|\[\]*]+(?=\s|$)", "", text)  # not after a capital: "TP. Huế"
+    return re.sub(rf"(?i)(nh[âa]n\s+[dđ][âa]n)(?=(?:{_UNIT_WORDS})\b)", r"\1 ", text)
+
+
 def _expanded(text: str, common: CommonRules) -> str:
-    text = clean_value(text)
+    text = clean_value(_despeckled(text))
     text = re.sub(r"\s*-\s*", " - ", text).replace(" - - ", " - ")
     upper = {k: v.upper() for k, v in common.abbreviations.items() if not k.endswith(".")}
     return expand_abbreviations(_abbreviation_read(_echo_dropped(text, common), upper), upper)
@@ -173,6 +187,13 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
     if not cased:
         return None
     certainty = min(certainty, c_head)
+    if fold_key(cased) == "ban nhan dan" and unit in places.UNIT_LEVEL:
+        # a "Ban nhân dân" heads a village (thôn, ấp, khu phố), never a commune or a district: the "ỦY" of
+        # "ỦY BAN NHÂN DÂN HUYỆN ..." was lost at the line's start
+        cased = "Ủy ban nhân dân"
+        certainty = min(certainty, 0.8)
+        notes.append("'Ban nhân dân' của xã, huyện là 'Ủy ban nhân dân' / a commune's or district's 'Ban nhân "
+                     "dân' is its 'Ủy ban nhân dân'")
     if unit is None:
         body = _unit_body(cased)
         if body is not None:
@@ -218,6 +239,12 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
         certainty = min(certainty, 0.8)
         notes.append(f"tên đơn vị sửa thành tên gần nhất đã biết '{near}' / unit name taken as the nearest known "
                      f"name '{near}'")
+    if name and (spelled := places.only_spelling(name, unit)) is not None:
+        # "huyện Đủy Xuyên": the letters of one district, two marks misread
+        name, known = spelled, True
+        certainty = min(certainty, 0.8)
+        notes.append(f"dấu của tên đơn vị sửa theo danh mục: '{spelled}' / the unit name's marks repaired from the "
+                     f"gazetteer: '{spelled}'")
     if not name:
         return cased, min(certainty, 0.5), notes + ["không đọc được tên đơn vị hành chính / unit name unreadable"]
     phrase, known2 = unit_phrase(unit, name)
@@ -271,7 +298,7 @@ def _known_prefix(name: str, unit: str) -> tuple[str, bool]:
             break  # one word of a longer name is too little to recognise it by
         restored, _ = places.restore(" ".join(words[:n]), unit)
         if places.is_known(restored):
-            return restored, True
+            return restored, places.is_spelled(restored)  # "Đủy Xuyên": known letters, misread marks
     keep = []
     for w in words:
         if not (is_vietnamese_syllable(w) or w.isdigit()) and keep:
@@ -285,7 +312,7 @@ def _known_prefix(name: str, unit: str) -> tuple[str, bool]:
 def issuer_from_label(value: str, common: CommonRules) -> tuple[str, float, list[str]] | None:
     """'Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định' → its first part, the agency; the
     second part is its parent unit, which tells a misread unit name ("xã Diễh Thành") among its own."""
-    parts = [p.strip() for p in clean_value(value).split(",")]
+    parts = [p.strip() for p in clean_value(_despeckled(value)).split(",")]
     parent = None
     if len(parts) > 1:
         _, p_unit, p_name = split_unit(parts[1])

@@ -313,7 +313,9 @@ def _word_options(lex: Lexicon, toks: list[_Token], options: list[dict[str, floa
                 continue
             if " ".join(word) not in lex.common and not all(w in allowed[j + n] for n, w in enumerate(word)):
                 continue
-            gain = sum(COMPOUND_ACROSS_PUNCT if toks[k].post else COMPOUND for k in range(j, i))
+            # the comma of a list ("thu, chi"; "phòng, chống") weakens a pair, unless it is a common word
+            across = COMPOUND if " ".join(word) in lex.common else COMPOUND_ACROSS_PUNCT
+            gain = sum(across if toks[k].post else COMPOUND for k in range(j, i))
             value = gain - sum(options[j + n][w] for n, w in enumerate(word))
             kept = sum(w == toks[j + n].key for n, w in enumerate(word))
             if best is None or (value, kept) > best[:2]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -98,8 +99,12 @@ def _ascii_digits(text: str) -> bool:
 _TENS_LETTER = re.compile(rf"[qgQGDoO{MARKED_O}]\d")
 
 
-def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> Normalised:
-    """An ISO date from its three printed parts, repairing OCR letters only if the date then exists."""
+def make_date(day: str, month: str, year: str, today: dt.date | None = None, years: Collection[int] = ()
+              ) -> Normalised:
+    """An ISO date from its three printed parts, repairing OCR letters only if the date then exists.
+
+    `years`: the years the rest of the document names ("báo cáo kết quả năm 2019"); a year read in the
+    future ("2919") takes the one of them a single digit away."""
     raw = (day, month, year)
     repaired = False
     parts = []
@@ -130,6 +135,12 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None) -> 
     except (ValueError, OverflowError):  # OverflowError: a run of digits longer than a C long
         return Normalised(None, notes=[f"ngày {d}/{m}/{y} không tồn tại / date {d}/{m}/{y} does not exist"])
     if value > today:
+        near = [n for n in set(years) if _plausible(n, m, d, today) and len(str(n)) == len(str(y))
+                and sum(a != b for a, b in zip(str(n), str(y), strict=True)) == 1]
+        if len(near) == 1:
+            return Normalised(dt.date(near[0], m, d).isoformat(), repaired=True, certainty=0.5, notes=[
+                f"năm đọc được {y} (tương lai), văn bản nêu năm {near[0]} / year read {y}, in the future; the "
+                f"document names {near[0]}"])
         return Normalised(None, notes=[f"ngày {value.isoformat()} ở tương lai / date in the future"])
     if value.year < 1900:
         return Normalised(None, notes=[f"năm {value.year} không hợp lý / implausible year"])
@@ -390,7 +401,7 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
 _HONORIFICS = ("ông", "bà", "anh", "chị", "cháu", "em")
 
 
-_COMMONEST = 5  # Nguyễn, Trần, Lê, Phạm, Hoàng: some seven Vietnamese in ten
+COMMONEST_SURNAMES = 5  # Nguyễn, Trần, Lê, Phạm, Hoàng: some seven Vietnamese in ten
 
 
 def title_case_name(text: str, surnames: list[str] | None = None, given: set[str] | None = None) -> Normalised:
@@ -448,7 +459,7 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
                 # several surnames (Nguyễn, Yên, Viên). Only a surname among the few commonest (the list is
                 # ordered by frequency) is likely enough to offer; "Ương" (Dương, Lương, Trương) stays as read.
                 ordered = [normalize_text(x, keep_newlines=False) for x in surnames]
-                fits = [k for k in ordered[:_COMMONEST] if fold_key(k).endswith(fold_key(first)) and len(k) > len(first)]
+                fits = [k for k in ordered[:COMMONEST_SURNAMES] if fold_key(k).endswith(fold_key(first)) and len(k) > len(first)]
                 whole = fits if len(fits) == 1 else []
                 sure = 0.5
             if len(whole) == 1:
@@ -456,6 +467,15 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
                 repaired, certainty = True, min(certainty, sure)
                 notes.append(f"họ '{first}' bị che một phần, hiểu là '{whole[0]}' / surname '{first}' partly hidden,"
                              f" taken as '{whole[0]}'")
+            elif not clipped and len(fold_key(first)) >= 4 and fold_key(first) not in folds_given:
+                # "Nguyễm", "Hoàg": one letter off the one commonest surname it can be; a clerk checks it
+                ordered = [normalize_text(x, keep_newlines=False) for x in surnames[:COMMONEST_SURNAMES]]
+                near = [k for k in ordered if Levenshtein.distance(fold_key(k), fold_key(first)) == 1]
+                if len(near) == 1:
+                    name = " ".join([near[0], *name.split()[1:]])
+                    repaired, certainty = True, min(certainty, 0.6)
+                    notes.append(f"họ đọc được '{first}', hiểu là '{near[0]}' / surname read as '{first}', taken as "
+                                 f"'{near[0]}'")
     if not 2 <= len(words) <= 6:
         certainty = 0.5
         notes.append(f"họ tên '{name}' có {len(words)} chữ / name has {len(words)} words")
@@ -543,17 +563,25 @@ def plain_text(text: str) -> Normalised:
 def summary_text(text: str) -> Normalised:
     """The trích yếu as printed; only whitespace and edge debris change."""
     text = normalize_text(text, keep_newlines=False)
-    text = re.sub(r"^[^\w]+", "", text)
+    text = re.sub(r"^[\W_]+", "", text)  # "_Về việc": a speck on the rule above
     text = re.sub(r"[\s_\-–—.,;:]+$", "", text)
     if sum(text.count(q) for q in "\"“”") % 2:  # an unpaired quote at an edge is a speck, not a title
         text = re.sub(r"^[\"“”]+|[\"“”]+$", "", text).strip()
+    if sum(text.count(q) for q in "\"“”") == 1:  # 'nhập "ngũ': one quote alone quotes nothing
+        text = re.sub(r"\s*[\"“”]\s*", " ", text).strip()
     text = re.sub(r"^(V/v|V/V|v/v|[VY]/)(?=\s)\s*", "V/v ", text)  # "Y/": the v lost, the V half-read
     # "Vềviệc": a lost space after a bold word; "Về Việc": a speck or blur read as a capital
     text = re.sub(r"^Về\s*[vV]iệc\b\s*", "Về việc ", text)
+    opening = re.match(r"^(\w+)[\s,.;:]+(\w+)[\s,.;:]+", text)
+    if opening and fold_key(opening[1]) == "ve" and fold_key(opening[2]) == "viec":
+        text = "Về việc " + text[opening.end():]  # "Vệ việc, đề nghị": marks and a speck off the fixed opening
+    elif opening and fold_key(opening[1]) == "ve" and opening[2].islower():
+        text = "Về " + text[len(opening[1]):].lstrip()  # "Vệ kế hoạch ...": a summary opens "Về", no other "ve"
     # specks of a seal or rule read as lone symbols ("chống „ thiên tai") or dots ("thành.tích")
     text = " ".join(t for t in text.split() if re.search(r"[\w\-–/(),.;:%]", t))
     text = speck_punctuation(text)
     text = _YEAR_WORD.sub(_year_word, text)
+    text = re.sub(r"(?<=\bnăm )[0-9OoZzIl]{4}\b", _year_digits, text)  # "năm Z024"
     text = re.sub(r"(?<=[A-Z])-\s+(?=\d)", "-", text)  # "COVID- 19": the hyphen at a line break or a blur
     text = text[:1].upper() + text[1:]  # a trích yếu opens with a capital ("về việc": a speck on the V)
     text = re.sub(r"(?<=\w)['‘’`]+(?=\s|$)|(?<=\s)['‘’`]+(?=\w)", "", text)  # no apostrophe in Vietnamese
@@ -567,6 +595,13 @@ def summary_text(text: str) -> Normalised:
 
 
 _YEAR_WORD = re.compile(rf"(?<![\w/])([{LOWER}]{{2,4}})(?=\s+(?:19|20)\d\d\b)")
+
+
+def _year_digits(m: re.Match[str]) -> str:
+    """'Z024' → '2024' after "năm": letters that look like digits, only where a year of this century or the
+    last then stands."""
+    fixed, _ = repair_digits(m.group(0))
+    return fixed if re.fullmatch(r"(19|20)\d\d", fixed) else m.group(0)
 
 
 def _year_word(m: re.Match[str]) -> str:
@@ -742,8 +777,13 @@ _ADDRESS_PHRASES = re.compile(
 
 
 def join_address_phrases(text: str) -> str:
-    """'Thửa, đất số', 'Thành. phố Hồ Chí Minh' → 'Thửa đất số', 'Thành phố Hồ Chí Minh'."""
-    return _ADDRESS_PHRASES.sub(lambda m: " ".join(w for w in re.split(r"[\s,.;:\-]+", m.group(0)) if w), text)
+    """'Thửa, đất số', 'Thành. phố Hồ Chí Minh', 'tờ Bản đồ' → 'Thửa đất số', 'Thành phố Hồ Chí Minh',
+    'tờ bản đồ': inside the fixed phrase only its first letter may be a capital."""
+    def joined(m: re.Match[str]) -> str:
+        phrase = " ".join(w for w in re.split(r"[\s,.;:\-]+", m.group(0)) if w)
+        return phrase[:1] + phrase[1:].lower()
+
+    return _ADDRESS_PHRASES.sub(joined, text)
 
 
 ADDRESS_CUT = "address does not end with a province"  # the note's marker: extractors/readings.py prefers others
@@ -756,13 +796,18 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
         text = re.sub(rf"(?<![\w.]){re.escape(abbr)}\s*(?=[{UPPER}0-9])", full + " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\b([Ss]ố)(\d)", r"\1 \2", text)  # "Tổ dân phố số5"
-    text = re.sub(r"(?<=\w)[”“\"]+(?=\s)", "", text)  # "số” 890": a speck read as a quote
+    text = re.sub(r"(?<=\w)[”“\"]+(?=\s)|(?<=\s)[”“\"]+(?=\w)", "", text)  # "số” 890", '"huyện': specks
     text = re.sub(rf"\b[{LOWER}]\w*[{UPPER}]\w*", lambda m: m.group(0).lower(), text)  # "tỜ": a mark misread as case
     text = re.sub(r",(?:\s*,)+", ",", text)  # a speck read as a second comma
-    text = re.sub(r"[<>]+", " ", text)  # never in an address: specks ("Thôn 1;>xã")
+    text = re.sub(r"\s*[<>«»]+\s*", " ", text)  # never in an address: specks ("Thôn 1;>xã", "đường« Nguyễn Du")
+    text = re.sub(r"\s*„\s*", ", ", text)  # a comma with a speck beside it reads as a low quote
+    text = re.sub(r"\?(?=\s)", ",", text).replace("?", "")  # "huyện Đông Anh? thành phố": a comma's speck
     # a speck read as a lone stop or quote between words: "xã Diễn Thành, . huyện", "Yên Định, \" huyện"
     text = re.sub(r"(?<=\s)[.'\"“”„`]+\s+", "", text)
     text = join_address_phrases(text)
+    # "Thửa đất.sõ 624", "tờ bản đồ Số. 45": the "số" of the fixed phrase, a mark or a speck off
+    text = re.sub(r"(?i)\b(thửa đất|tờ bản đồ)[\s.,:;]*(s\w{1,2})[.:]?\s*(?=\d)",
+                  lambda m: f"{m[1]} số " if fold_key(m[2]) == "so" else m[0], text)
     # a colon is never inside an address, a semicolon is a comma with a speck over it: "tờ bản : đồ", "446; tờ"
     text = re.sub(rf"(?<=[{LOWER}0-9])\s*;\s*(?=[{LOWER}{UPPER}0-9])", ", ", text)
     text = re.sub(rf"(?<=[{LOWER}])\s*:\s*(?=[{LOWER}0-9])", " ", text)
@@ -774,6 +819,9 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
                   r"\1 ", text)
     # a speck read as a full stop inside a place name: "huyện Phong. Điền, tỉnh ..."
     text = re.sub(rf"(?<=[{LOWER}]{{2}})\.\s+(?=[{UPPER}][{LOWER}]*,)", " ", text)
+    # "tỉnh Long, An": a speck read as a comma inside the province's name
+    text = re.sub(rf"(?<=\b[tT]ỉnh )([{UPPER}][{LOWER}]*),\s+([{UPPER}][{LOWER}]*)\b",
+                  lambda m: f"{m[1]} {m[2]}" if places.is_province(f"{m[1]} {m[2]}") else m[0], text)
     # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province
     # the last "tỉnh X" / "thành phố X" naming a province: a city of a province comes before it
     last = None

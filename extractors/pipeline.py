@@ -23,7 +23,7 @@ from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words, reread_lang
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
-from extractors.second_look import reread_signing_space
+from extractors.second_look import reread_signing_space, reread_surname
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
 
@@ -116,12 +116,16 @@ def _page_result(page: Page, state, words: list[Word], settings: Settings) -> Pa
     if settings.second_look:
         t = time.perf_counter()
         common = rules_for(settings).common
-        extra, replaced = reread_signing_space(state.gray, words, settings, round(page.dpi * state.scale),
-                                               common.signer, common.surnames)
-        state.timings_ms["second_look"] = (time.perf_counter() - t) * 1000
+        dpi = round(page.dpi * state.scale)
+        extra, replaced = reread_signing_space(state.gray, words, settings, dpi, common)
         if extra:
             words = [wd for wd in words if wd not in replaced] + extra
             state.notes.append(f"signing space read again: {len(extra)} words, {len(replaced)} replaced")
+        surname, replaced = reread_surname(state.gray, words, settings, dpi, common)
+        if surname:
+            words = [wd for wd in words if wd not in replaced] + surname
+            state.notes.append(f"signer's surname read again from the name's line: {surname[0].text}")
+        state.timings_ms["second_look"] = (time.perf_counter() - t) * 1000
     return PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,
         words=words, text=reading_order_text(words, w, h), confidence=_confidence(words),

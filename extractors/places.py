@@ -238,6 +238,18 @@ def restore_under(name: str, parent: str) -> tuple[str, bool]:
     return name, False
 
 
+def only_spelling(name: str, unit: str | None) -> str | None:
+    """The table's one spelling of `name`'s letters at the level of `unit` ("Đủy Xuyên" → "Duy Xuyên"), when
+    `name` is spelled no way the table knows; None when it is, or when its letters name several units
+    ("Đặng" and "Dang" stay apart)."""
+    if is_spelled(name):
+        return None
+    level = UNIT_LEVEL.get(unit or "", "any")
+    levels = ("province", "district", "ward") if level == "any" else (level,)
+    spellings = {s for lvl in levels for s in _names()[lvl].get(fold_key(name), ())}
+    return next(iter(spellings)) if len(spellings) == 1 else None
+
+
 @lru_cache(maxsize=4096)
 def nearest(name: str) -> str | None:
     """The one known district or ward name a single letter away from `name` ("Hòa Vũng" → "Hòa Vang"), if

@@ -34,6 +34,7 @@ DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses betwe
 UNANIMOUS_KINDS = {"doc_number", "date", "personal_id", "any_id", "book_number", "dossier_code", "business_reg",
                    "name", "summary"}
 TEXT_TYPES = {"summary"}
+CENTRAL_SLACK = 2.0  # points of summed similarity within which texts count as equally central
 
 
 PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title_upper", "upper_text", "issuer"}
@@ -121,8 +122,19 @@ def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
             return _disputed(chosen, others)
         return chosen
     # no majority: the surest reading, for a clerk to confirm
-    best = max(present, key=lambda r: r.confidence)
+    best = max(_central(present) if kind in TEXT_TYPES else present, key=lambda r: r.confidence)
     return _disputed(best, [v for v in votes if v != best.value])
+
+
+def _central(present: list[FieldResult]) -> list[FieldResult]:
+    """The readings of a text nearest to all the others: where two read "môi trường, thu gom rác thải" a
+    letter apart and a third jumbled the lines ("môi rác thải trường"), the jumble is not chosen, however
+    sure the engine was of its words."""
+    if len(present) < 3:
+        return present
+    score = {id(r): sum(fuzz.ratio(r.value, o.value) for o in present if o is not r) for r in present}
+    top = max(score.values())
+    return [r for r in present if score[id(r)] >= top - CENTRAL_SLACK]
 
 
 def _digits_differ(results: list[FieldResult]) -> bool:

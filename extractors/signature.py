@@ -126,6 +126,8 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
         last = lines[block[-1]]
         if sig.title is None:
             sig.title = _title_from_fragment(lines, block, sig.authority, common)
+        if sig.title is None and len(sig.authority) == 1:
+            sig.title = _title_of_collective_head(sig.authority[0], common)
         below = [ln for ln in lines if ln.y0 > last.y1 and ln.y0 - last.y1 < 0.25 * page.height]
         named = [(ln, _name_like(ln, surnames)) for ln in below
                  if best_title_suffix(ln.text, common.signer.titles)[2] < 85]
@@ -219,6 +221,22 @@ def _title_from_fragment(lines: list[Line], block: list[int], authority: list[st
                          notes=["chức vụ suy ra từ dòng 'TM.' và một phần chữ còn đọc được"
                                 " / title inferred from the 'TM.' line and a legible fragment"])
     return None
+
+
+def _title_of_collective_head(authority: str, common: CommonRules) -> Candidate | None:
+    """'TM. ỦY BAN NHÂN DÂN' alone, the title under it hidden whole by the seal: who signs for the body is
+    its head ("CHỦ TỊCH"); a lost "KT." line would make it the deputy, so a clerk confirms it."""
+    if not authority.upper().startswith("TM."):
+        return None
+    body = alnum_key(authority[3:])
+    # "TM: Iz ỦY BAN NHÂN DÂN": specks of the seal's ring before the body's name
+    head = next((v for k, v in common.signer.collective_heads.items() if body.endswith(alnum_key(k))
+                 or (len(body) >= 8 and alnum_key(k).endswith(body))), None)  # "BAN NHÂN DÂN": "ỦY" lost
+    if head is None:
+        return None
+    return Candidate(head, [], 0.55, "signer_title:implied",
+                     notes=["chức vụ suy ra từ dòng 'TM.', dòng chức vụ bị dấu che / title implied by the 'TM.' line, "
+                            "the title line is hidden by the seal"])
 
 
 def _title_candidate(line: Line | None, text: str, score: float, authority: list[str],

@@ -96,3 +96,11 @@ def test_a_speck_read_as_a_short_word_is_dropped_where_the_restatements_join_its
     kept = "Triển khai thực hiện vệ sinh môi trường, thu gom rác thải ở năm 2023"
     with_it = body.replace("thải năm", "thải ở năm")
     assert vote_restatements(kept, _stream(body, body, with_it, with_it)) == (kept, 0)
+
+
+def test_a_real_word_changes_to_another_only_where_two_neighbours_agree_on_each_side() -> None:
+    # the body's "các khoản thu vào ngân sách nhà nước" shares "thu" and "ngân sách" with the summary's
+    # "thu, chỉ ngân sách nhà nước", but is another phrase: "chỉ" is a word, and only a slip of it may change
+    body = _body("các khoản thu vào ngân sách nhà nước")
+    value = "Về việc tăng cường thu, chỉ ngân sách nhà nước"
+    assert vote_restatements(value, _stream(body, body, body))[0] == value

@@ -151,6 +151,18 @@ def test_place_spelled_like_another_unit_takes_the_issuers_spelling() -> None:
     assert rec.fields["place"] == "Vân Giang"
 
 
+def test_a_numbered_wards_place_read_with_a_letter_for_its_digit_takes_the_issuers_number() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "PHƯỜNG 1"], "Số: 12/QĐ-UBND", "Phường I, ngày 06 tháng 10 năm 2024")
+             + line("QUYẾT ĐỊNH", 1130, 600, h=58))
+    rec = _analyse(words)
+    assert rec.fields["issuer"] == "Ủy ban nhân dân phường 1"
+    assert rec.fields["place"] == "Phường 1"
+    # Vị Thanh has a real Phường I: its own committee dates from it
+    words = (header(["ỦY BAN NHÂN DÂN", "PHƯỜNG I"], "Số: 12/QĐ-UBND", "Phường I, ngày 06 tháng 10 năm 2024")
+             + line("QUYẾT ĐỊNH", 1130, 600, h=58))
+    assert _analyse(words).fields["place"] == "Phường I"
+
+
 def test_values_of_a_poorly_read_page_lose_confidence() -> None:
     words = (header(["UBND XÃ NGHĨA LẠC"], "Số: 12/TB-UBND", "Nghĩa Lạc, ngày 06 tháng 12 năm 2021")
              + line("THÔNG BÁO", 1130, 600, h=58))
@@ -265,3 +277,17 @@ def test_an_identifier_wrapped_whole_to_the_next_line_is_found_under_its_label()
     # the next line is no identifier: nothing is taken
     words = [w for w in words if w.text != "046063754230"]
     assert "subject_id" not in _analyse(words).fields
+
+
+@pytest.mark.parametrize("authority", ["TM. ỦY BAN NHÂN DÂN", "TM: Iz ỦY BAN NHÂN DÂN", "TM. BAN NHÂN DÂN"])
+def test_the_title_the_seal_hid_whole_is_the_head_of_the_body_signed_for_and_reviewed(authority: str) -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "HUYỆN KIM BẢNG"], "Số: 12/CT-UBND", "Kim Bảng, ngày 06 tháng 12 năm 2021")
+             + line("CHỈ THỊ", 1130, 600, h=58)
+             + line("Chủ tịch Ủy ban nhân dân huyện yêu cầu các cơ quan nghiêm túc thực hiện Chỉ thị này./.", 300, 800)
+             + line(authority, 1450, 1000) + line("Nguyễn Văn Sơn", 1500, 1400))
+    rec = _analyse(words)
+    assert rec.fields["signer_title"] == "CHỦ TỊCH" and "signer_title" in rec.review_fields
+    assert rec.fields["signer_name"] == "Nguyễn Văn Sơn"
+    # for a deputy the title is read or implied by "KT."; with no "TM." nothing is implied
+    words = [w for w in words if w.text not in authority.split()]
+    assert "signer_title" not in _analyse(words).fields

@@ -218,6 +218,11 @@ def test_marital_status_keeps_the_print_and_restores_a_misread_fixed_phrase() ->
     assert fixed.value == "Hiện tại chưa đăng ký kết hôn với ai" and fixed.repaired
     cut = marital_value("Đã ly hôn theo Bản án số 264/2019/HNGĐ-ST, hiện tại chưa", values)
     assert cut.certainty < 0.6
+    specks = marital_value('Đã ly hôn theo: Bản án số 280/2013/HNGĐ- ST, hiện tại chưa đăng ký"kết hôn với ai', values)
+    assert specks.value == "Đã ly hôn theo Bản án số 280/2013/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai"
+    assert marital_value("Chưa đăng ký kết,hôn với ai", values).value == "Chưa đăng ký kết hôn với ai"
+    glued = marital_value("Chưa đăng ký kếthôn với ai", values)  # a space lost inside the fixed phrase
+    assert glued.value == "Chưa đăng ký kết hôn với ai" and glued.repaired
 
 
 def test_summary_with_an_impossible_syllable_is_less_certain() -> None:
@@ -435,6 +440,17 @@ def test_a_year_with_one_unreadable_character_is_repaired_only_when_one_year_fit
     assert make_date("15", "8", "2081", today).value is None  # digits all read: not changed
 
 
+def test_a_year_read_in_the_future_takes_the_year_the_document_names_a_digit_away() -> None:
+    from extractors.normalise import make_date
+
+    today = dt.date(2026, 12, 6)
+    # "Báo cáo kết quả ... năm 2019", dated "ngày 24 tháng 01 năm 2919": 1919 is a digit away too, unnamed
+    got = make_date("24", "01", "2919", today, years={2019, 2018})
+    assert got.value == "2019-01-24" and got.certainty <= 0.5 and got.notes
+    assert make_date("24", "01", "2919", today).value is None  # nothing named: not guessed
+    assert make_date("24", "01", "2919", today, years={2019, 1919}).value is None  # two fit
+
+
 def test_every_unit_word_splits_an_issuer_the_longest_first() -> None:
     from extractors.normalise import split_unit
 
@@ -471,6 +487,12 @@ def test_a_whole_name_that_starts_with_a_given_name_syllable_is_not_completed() 
     ("Kết quả thực hiện phòng, chống dịch COVID- 19 quý 3", "Kết quả thực hiện phòng, chống dịch COVID-19 quý 3"),
     ("Triển khai thực hiện vệ sinh môi trường, thu gom rác thải hăm 2023",
      "Triển khai thực hiện vệ sinh môi trường, thu gom rác thải năm 2023"),  # h read for n before a year
+    ("_Về việc tăng cường thu, chi ngân sách", "Về việc tăng cường thu, chi ngân sách"),  # a speck on the rule
+    ("Vệ việc, đề nghị phê duyệt dự toán", "Về việc đề nghị phê duyệt dự toán"),  # the fixed opening
+    ("Vệ kế hoạch đăng ký, quản lý hộ tịch năm 2021", "Về kế hoạch đăng ký, quản lý hộ tịch năm 2021"),
+    ("Triển khai thực hiện cải cách hành chính năm Z024", "Triển khai thực hiện cải cách hành chính năm 2024"),
+    ('Kết quả thực hiện gọi công dân nhập "ngũ 6 tháng đầu năm 2024',
+     "Kết quả thực hiện gọi công dân nhập ngũ 6 tháng đầu năm 2024"),  # one quote alone quotes nothing
 ])
 def test_summary_specks_and_slips_of_a_poor_copy_are_cleaned(raw: str, want: str) -> None:
     assert summary_text(raw).value == want
@@ -481,6 +503,7 @@ def test_summary_specks_and_slips_of_a_poor_copy_are_cleaned(raw: str, want: str
     "Về việc phê duyệt kế hoạch năm 2022 của UBND tỉnh Hà Nam",
     "Báo cáo tình hình TP. Hồ Chí Minh năm 2023",  # an abbreviation's full stop before a capital stays
     "Về việc cử ông Nam 2 tuần đi học",  # a capital Nam before a number is a name, not "năm"
+    'Về việc tổ chức "Ngày hội toàn dân bảo vệ an ninh Tổ quốc" năm 2023',  # a pair of quotes stays
     "Tỷ lệ đạt 98,2%. Kết quả năm 2023",
     # a real semicolon between two items (a real scan): no dictionary pair across it, so it is no speck
     "Phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi; giảm nghèo bền vững",
@@ -496,6 +519,23 @@ def test_address_full_stop_after_a_unit_word_is_a_speck() -> None:
     assert got.value.endswith("huyện Tuy Phước, tỉnh Bình Định")
     got = expand_address("Tổ 11, phường. Dư Hàng Kênh, quận Lê Chân, thành phố Hải Phòng", abbreviations)
     assert got.value == "Tổ 11, phường Dư Hàng Kênh, quận Lê Chân, thành phố Hải Phòng"
+    got = expand_address('Thôn Thượng, xã Nghĩa Lạc, "huyện Nghĩa Hưng, tỉnh Nam Định', abbreviations)
+    assert got.value == "Thôn Thượng, xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định"  # a speck read as a quote
+
+
+@pytest.mark.parametrize(("read", "want"), [
+    ("Thửa đất.sõ 624, tờ Bản đồ số 45„ Thôn Đoài, xã Nhân Khang, huyện Lý Nhân, tỉnh Hà Nam",
+     "Thửa đất số 624, tờ bản đồ số 45, Thôn Đoài, xã Nhân Khang, huyện Lý Nhân, tỉnh Hà Nam"),
+    ("Số 36, đường Lê Hồng Phong„phường Mỹ Long, thành phố Long Xuyên, tỉnh An Giang",
+     "Số 36, đường Lê Hồng Phong, phường Mỹ Long, thành phố Long Xuyên, tỉnh An Giang"),
+    ("Thửa đất số 279, tờ bản đồ số 1, xã Vân Nội, huyện Đông Ảnh? thành phố Hà Nội",
+     "Thửa đất số 279, tờ bản đồ số 1, xã Vân Nội, huyện Đông Anh, thành phố Hà Nội"),
+    ("Số 65, ngõ 52, đường« Nguyễn Du, phường Minh An, thành phố Hội An, tỉnh Quảng Nam",
+     "Số 65, ngõ 52, đường Nguyễn Du, phường Minh An, thành phố Hội An, tỉnh Quảng Nam"),
+    ("Ấp Tân Lợi, xã Thạnh Đức, huyện Bến Lức, tỉnh Long, An", "Ấp Tân Lợi, xã Thạnh Đức, huyện Bến Lức, tỉnh Long An"),
+])
+def test_address_specks_read_as_quotes_question_marks_and_commas_are_cleaned(read: str, want: str) -> None:
+    assert expand_address(read, get_rules().common.address_abbreviations).value == want
 
 
 def test_address_specks_and_a_lost_letter_of_a_unit_word_are_repaired() -> None:
@@ -687,3 +727,49 @@ def test_specks_inside_the_fixed_phrases_of_an_address_are_no_punctuation() -> N
     assert got.value == "Số 14, ngõ 63, thị trấn Yên Định, huyện Hải Hậu, tỉnh Nam Định"
     clean = "Xóm Đông Thành, xã Quỳnh Thạch, huyện Quỳnh Lưu, tỉnh Nghệ An"  # "Thành," then a place: kept
     assert expand_address(clean, abbreviations).value == clean
+
+
+def test_an_issuers_unit_name_with_misread_marks_takes_the_one_spelling_of_its_letters() -> None:
+    # "HUYỆN ĐỦY XUYÊN": the letters of one district only, two marks misread
+    value, certainty, notes = qualify("ỦY BAN NHÂN DÂN HUYỆN ĐỦY XUYÊN", "UBND TỈNH QUẢNG NAM", COMMON, None)
+    assert value == "Ủy ban nhân dân huyện Duy Xuyên" and certainty <= 0.8 and notes
+    value, certainty, notes = qualify("ỦY BAN NHÂN DÂN HUYỆN ĐỦY XUYÊN", None, COMMON, None)
+    assert value == "Ủy ban nhân dân huyện Duy Xuyên" and certainty <= 0.8 and notes
+    # a name spelled as the table spells it stays, and so does one whose letters name several units
+    assert qualify("ỦY BAN NHÂN DÂN HUYỆN DUY XUYÊN", None, COMMON, None)[:2] == ("Ủy ban nhân dân huyện Duy Xuyên", 1.0)
+    from extractors import places
+
+    assert places.only_spelling("Duy Xuyên", "huyen") is None
+    assert places.only_spelling("Đủy Xuyên", "huyen") == "Duy Xuyên"
+    several = next(k for k, v in places._names()["ward"].items() if len(v) > 1)
+    assert places.only_spelling(several.title(), "xa") is None
+
+
+def test_a_districts_committee_that_lost_its_first_word_is_its_peoples_committee() -> None:
+    value, certainty, notes = qualify("BAN NHÂN DÂN HUYỆN DUY XUYÊN", "UBND TỈNH QUẢNG NAM", COMMON, None)
+    assert value == "Ủy ban nhân dân huyện Duy Xuyên" and certainty <= 0.8 and notes
+    # a village's "Ban nhân dân" is one
+    assert qualify("BAN NHÂN DÂN THÔN ĐOÀI", None, COMMON, None)[0].startswith("Ban")
+
+
+def test_specks_in_a_registration_place_are_no_part_of_the_issuer() -> None:
+    from extractors.issuer import issuer_from_label
+
+    value, _, _ = issuer_from_label("Ủy.| ban nhân đânxã. Yên*Ninh, huyện Ý .Yên, tỉnh Nam Định", COMMON)
+    assert value == "Ủy ban nhân dân xã Yên Ninh"
+    assert issuer_from_label("Ủy] ban nhân dân xã Yên*Ninh, huyện Ý Yên", COMMON)[0] == "Ủy ban nhân dân xã Yên Ninh"
+    assert issuer_from_label("Ủy ban,nhân dân phường Mỹ Long, thành phố+Long", COMMON)[0] == \
+        "Ủy ban nhân dân phường Mỹ Long"  # a speck read as a comma inside the committee's name
+    # an abbreviation's full stop after a capital stays for the abbreviation to be read
+    assert issuer_from_label("UBND TP. Hồ Chí Minh", COMMON)[0] == "Ủy ban nhân dân thành phố Hồ Chí Minh"
+
+
+def test_a_surname_one_letter_off_the_one_commonest_it_can_be_is_repaired_for_review() -> None:
+    from extractors.field_values import normalise
+
+    got = normalise(get_rules(), "name", "Nguyễm Quang Phong")
+    assert got.value == "Nguyễn Quang Phong" and got.certainty <= 0.6 and got.notes
+    assert normalise(get_rules(), "name", "Hoàg Văn An").value == "Hoàng Văn An"
+    # a given name first ("Trang", "Hoàn") may be a rare surname: it stays as read
+    assert normalise(get_rules(), "name", "Trang Văn Bình").value == "Trang Văn Bình"
+    assert normalise(get_rules(), "name", "Hoàn Văn Bình").value == "Hoàn Văn Bình"

@@ -103,6 +103,10 @@ def test_names_no_word_at_all_take_the_nearest_given_name_and_are_flagged() -> N
     # "chi" read "chỉ" at 150 dpi in every line of the copy; "chỉ đạo" beside it stays
     ("Về việc tăng cường thu, chỉ ngân sách nhà nước và chỉ đạo điều hành",
      "Về việc tăng cường thu, chi ngân sách nhà nước và chỉ đạo điều hành"),
+    # both words of a common pair a mark off, the comma of the list between them
+    ("Về việc khen thưởng thành tích trong thụ, chỉ ngân sách nhà nước năm 2021",
+     "Về việc khen thưởng thành tích trong thu, chi ngân sách nhà nước năm 2021"),
+    ("Báo cáo kết quả thu, chỉ tiêu năm 2020", "Báo cáo kết quả thu, chỉ tiêu năm 2020"),  # "chỉ tiêu" is a word
 ])
 def test_the_common_words_of_administrative_text_are_repaired_even_where_the_body_misreads_them(
         read: str, want: str) -> None:

@@ -114,6 +114,15 @@ def test_a_summary_is_voted_word_by_word() -> None:
     assert got.value == "Về việc hưởng trợ cấp xã hội hằng tháng"
 
 
+def test_a_summary_whose_lines_one_reading_jumbled_is_not_taken_from_it_however_sure() -> None:
+    readings = [{"s": _r("s", "V/v tăng cường vệ sinh môi trường, thủ gom rác thải", 0.72)},
+                {"s": _r("s", "V/v tăng cường vệ sinh môi rác thải trường", 0.9)},
+                {"s": _r("s", "V/v tăng cường vệ sinh môi trường, thu gom rác thải", 0.51)}]
+    got = merge_readings(readings, {"s": "summary"})["s"]
+    assert got.value == "V/v tăng cường vệ sinh môi trường, thủ gom rác thải"  # the surer of the two alike
+    assert got.confidence <= DISAGREE_CONFIDENCE
+
+
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs Tesseract")
 def test_a_poor_copy_is_read_three_times_and_a_good_scan_once(tmp_path: Path) -> None:
     gen = pytest.importorskip("tests.fixtures.generator")
