@@ -34,7 +34,6 @@ DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses betwe
 UNANIMOUS_KINDS = {"doc_number", "date", "personal_id", "any_id", "book_number", "dossier_code", "business_reg",
                    "name", "summary"}
 TEXT_TYPES = {"summary"}
-CENTRAL_SLACK = 2.0  # points of summed similarity within which texts count as equally central
 
 
 PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title_upper", "upper_text", "issuer"}
@@ -127,14 +126,15 @@ def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
 
 
 def _central(present: list[FieldResult]) -> list[FieldResult]:
-    """The readings of a text nearest to all the others: where two read "môi trường, thu gom rác thải" a
-    letter apart and a third jumbled the lines ("môi rác thải trường"), the jumble is not chosen, however
-    sure the engine was of its words."""
+    """The two readings of a text most alike: where two read "môi trường, thu gom rác thải" a letter apart
+    and a third jumbled the lines ("môi rác thải trường"), the jumble is not chosen, however sure the engine
+    was of its words; nor does a third reading of debris decide between the two."""
     if len(present) < 3:
         return present
-    score = {id(r): sum(fuzz.ratio(r.value, o.value) for o in present if o is not r) for r in present}
-    top = max(score.values())
-    return [r for r in present if score[id(r)] >= top - CENTRAL_SLACK]
+    pairs = [(fuzz.ratio(a.value, b.value), i, j) for i, a in enumerate(present) for j, b in enumerate(present)
+             if i < j]
+    _, i, j = max(pairs)
+    return [present[i], present[j]]
 
 
 def _digits_differ(results: list[FieldResult]) -> bool:

@@ -121,6 +121,11 @@ def test_a_summary_whose_lines_one_reading_jumbled_is_not_taken_from_it_however_
     got = merge_readings(readings, {"s": "summary"})["s"]
     assert got.value == "V/v tăng cường vệ sinh môi trường, thủ gom rác thải"  # the surer of the two alike
     assert got.confidence <= DISAGREE_CONFIDENCE
+    # a third reading of debris does not tip the choice between the two alike towards the worse one
+    readings = [{"s": _r("s", "Về việc tăng cường thu, chi ngân sách nhà nước", 0.85)},
+                {"s": _r("s", "Về việc tăng HN thu, chi ngân sách nhà nước", 0.4)},
+                {"s": _r("s", "0i trụ, chỉ ngân sách nhà nước", 0.31)}]
+    assert merge_readings(readings, {"s": "summary"})["s"].value == "Về việc tăng cường thu, chi ngân sách nhà nước"
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs Tesseract")
