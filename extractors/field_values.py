@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from config.doctypes import Rules
+from config.doctypes import CommonRules, Rules
 from extractors import places
 from extractors.docview import Line
 from extractors.issuer import issuer_from_label
@@ -60,7 +60,7 @@ def normalise(rules: Rules, kind: str, raw: str) -> Normalised:
     """The raw text of one field → its value in the conventions of SCHEMA.md, by the field's type."""
     common = rules.common
     if kind == "name":
-        return check_name(title_case_name(raw, common.surnames, _syllables(rules)), rules)
+        return check_name(title_case_name(raw, common.surnames, name_syllables(common)), rules)
     if kind == "date":
         return parse_date(raw)
     if kind == "personal_id":
@@ -164,7 +164,7 @@ def check_name(norm: Normalised, rules: Rules) -> Normalised:
                           f"repaired")
         norm.value, norm.repaired = " ".join(words), True
         norm.certainty = min(norm.certainty, 0.7)  # a clerk confirms a repaired name
-    odd = [w for w in words[1:] if w not in _syllables(rules)]
+    odd = [w for w in words[1:] if w not in name_syllables(rules.common)]
     if words[0] not in common.surnames:
         odd.insert(0, words[0])
     if odd:
@@ -184,7 +184,7 @@ def _restore_syllable(word: str, rules: Rules) -> str:
     """A name syllable that is no Vietnamese word at all ("Mính", "Hưữ", "Đuyên") takes the spelling of the
     one given-name syllable nearest in marks with the same letters; a real word is never changed."""
     lex = load_lexicon()
-    names = _syllables(rules)
+    names = name_syllables(rules.common)
     if lex is None or word in names or word.lower() in lex.syllables:
         return word
     key = fold_key(word)
@@ -197,10 +197,11 @@ def _restore_syllable(word: str, rules: Rules) -> str:
 _SYLLABLE_CACHE: dict[int, set[str]] = {}
 
 
-def _syllables(rules: Rules) -> set[str]:
-    key = id(rules)
+def name_syllables(common: CommonRules) -> set[str]:
+    """The syllables of given and middle names, spelled NFC (computed once per rule set)."""
+    key = id(common)
     if key not in _SYLLABLE_CACHE:
-        _SYLLABLE_CACHE[key] = {normalize_text(s, keep_newlines=False) for s in rules.common.name_syllables}
+        _SYLLABLE_CACHE[key] = {normalize_text(s, keep_newlines=False) for s in common.name_syllables}
     return _SYLLABLE_CACHE[key]
 
 

@@ -41,7 +41,9 @@ def _opens_agency(text: str, common: CommonRules) -> bool:
     return any(key == s or key.startswith(s + " ") for s in starts if s)
 
 
-_UNIT_WORDS = "thành phố|thị trấn|thị xã|tỉnh|huyện|quận|xã|phường"
+# the unit words of an agency's name, the longest first where one ends another ("thị xã" before "xã")
+_UNIT_WORDS = ("thành phố", "thị trấn", "thị xã", "tỉnh", "huyện", "quận", "xã", "phường")
+_UNIT_ALTERNATION = "|".join(_UNIT_WORDS)
 
 
 def _despeckled(text: str) -> str:
@@ -52,7 +54,7 @@ def _despeckled(text: str) -> str:
                   lambda m: " ".join(m.groups()), text)
     text = re.sub(r"(?<=[^\W\d_])[|\[\]*]+(?=[^\W\d_])", " ", text)
     text = re.sub(r"(?<=[a-zà-ỹđ])[.|\[\]*]+(?=\s|$)", "", text)  # not after a capital: "TP. Huế"
-    return re.sub(rf"(?i)(nh[âa]n\s+[dđ][âa]n)(?=(?:{_UNIT_WORDS})\b)", r"\1 ", text)
+    return re.sub(rf"(?i)(nh[âa]n\s+[dđ][âa]n)(?=(?:{_UNIT_ALTERNATION})\b)", r"\1 ", text)
 
 
 def _expanded(text: str, common: CommonRules) -> str:
@@ -130,8 +132,7 @@ def _nospace(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", fold_key(text))
 
 
-_UNITS_NOSPACE = sorted(((_nospace(u), u) for u in ("thành phố", "thị trấn", "thị xã", "tỉnh", "huyện", "quận",
-                                                    "xã", "phường")), key=lambda x: -len(x[0]))
+_UNITS_NOSPACE = sorted(((_nospace(u), u) for u in _UNIT_WORDS), key=lambda x: -len(x[0]))
 
 
 def _unglue(text: str, place: str | None, common: CommonRules) -> str | None:
@@ -324,7 +325,7 @@ def issuer_from_label(value: str, common: CommonRules) -> tuple[str, float, list
 _NUMBERED_UNITS = {"phuong", "quan"}  # only wards and urban districts go by numbers
 
 _MENTION = re.compile(
-    r"\b(ủy ban nhân dân|ubnd|hội đồng nhân dân|hđnd)\s+(thành phố|thị trấn|thị xã|tỉnh|huyện|quận|xã|phường)\s+"
+    r"\b(ủy ban nhân dân|ubnd|hội đồng nhân dân|hđnd)\s+(" + _UNIT_ALTERNATION + r")\s+"
     r"((?:[" + UPPER + r"0-9][" + LOWER + r"0-9]*\s*){1,4})", re.IGNORECASE)
 
 

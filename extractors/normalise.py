@@ -404,6 +404,11 @@ _HONORIFICS = ("ông", "bà", "anh", "chị", "cháu", "em")
 COMMONEST_SURNAMES = 5  # Nguyễn, Trần, Lê, Phạm, Hoàng: some seven Vietnamese in ten
 
 
+def commonest_surnames(surnames: list[str]) -> list[str]:
+    """The few commonest of `surnames` (the list is ordered by frequency), spelled NFC."""
+    return [normalize_text(x, keep_newlines=False) for x in surnames[:COMMONEST_SURNAMES]]
+
+
 def title_case_name(text: str, surnames: list[str] | None = None, given: set[str] | None = None) -> Normalised:
     """'PHAN QUANG TÙNG' → 'Phan Quang Tùng'; honorifics and trailing clauses dropped.
 
@@ -458,8 +463,8 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
                 # "Ến Thị Uyên", "En Quốc Vũ": the mark of the hidden part misread too; folded, the rest may fit
                 # several surnames (Nguyễn, Yên, Viên). Only a surname among the few commonest (the list is
                 # ordered by frequency) is likely enough to offer; "Ương" (Dương, Lương, Trương) stays as read.
-                ordered = [normalize_text(x, keep_newlines=False) for x in surnames]
-                fits = [k for k in ordered[:COMMONEST_SURNAMES] if fold_key(k).endswith(fold_key(first)) and len(k) > len(first)]
+                fits = [k for k in commonest_surnames(surnames) if fold_key(k).endswith(fold_key(first))
+                        and len(k) > len(first)]
                 whole = fits if len(fits) == 1 else []
                 sure = 0.5
             if len(whole) == 1:
@@ -469,8 +474,7 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
                              f" taken as '{whole[0]}'")
             elif not clipped and len(fold_key(first)) >= 4 and fold_key(first) not in folds_given:
                 # "Nguyễm", "Hoàg": one letter off the one commonest surname it can be; a clerk checks it
-                ordered = [normalize_text(x, keep_newlines=False) for x in surnames[:COMMONEST_SURNAMES]]
-                near = [k for k in ordered if Levenshtein.distance(fold_key(k), fold_key(first)) == 1]
+                near = [k for k in commonest_surnames(surnames) if Levenshtein.distance(fold_key(k), fold_key(first)) == 1]
                 if len(near) == 1:
                     name = " ".join([near[0], *name.split()[1:]])
                     repaired, certainty = True, min(certainty, 0.6)

@@ -25,11 +25,12 @@ from rapidfuzz.distance import Levenshtein
 from config.doctypes import CommonRules, SignerRules
 from config.settings import Settings
 from extractors.field_rules import alnum_key
+from extractors.field_values import name_syllables
 from extractors.layout import Word, boxes_overlap, group_lines, split_segments
-from extractors.normalise import COMMONEST_SURNAMES, title_case_name
+from extractors.normalise import commonest_surnames, title_case_name
 from extractors.ocr import ocr_words
 from extractors.signature import strip_authority
-from extractors.vietnamese import fold_key, normalize_text
+from extractors.vietnamese import fold_key
 
 SPARSE_PSM = 11
 MIN_CONF = 55.0
@@ -211,7 +212,13 @@ def _clipped_name(partial: list[Word], known: set[str], given: set[str]) -> list
     return []
 
 
-def _surname_read(text: str, rest: str, common: CommonRules, known: set[str], given: set[str]) -> str | None:
+def _just_left_of(first: Word, x1: float, lh: float) -> bool:
+    """A word ending at `x1` stands where the surname before the name's first word would: a space's width
+    from it, or overlapping it a little."""
+    return first.x0 - 2.5 * lh <= x1 <= first.x0 + 0.3 * lh
+
+
+def _surname_read(text: str, rest: str, common: CommonRules, known: set[str]) -> str | None:
     """The surname a word read left of a clipped name stands for: a known surname as read ("Huỳnh",
     "Ngữyễn" → Nguyễn), or the end (three letters at least) or a one-letter slip of exactly one of the
     commonest ("uyễn", "ơằng", "Oơẵng")."""
@@ -219,13 +226,13 @@ def _surname_read(text: str, rest: str, common: CommonRules, known: set[str], gi
     if len(letters) < 2:
         return None
     if letters[0].isupper():
-        read = (title_case_name(f"{letters} {rest}", common.surnames, given).value or "").split()
+        read = (title_case_name(f"{letters} {rest}", common.surnames, name_syllables(common)).value or "").split()
         if len(read) == len(rest.split()) + 1 and fold_key(read[0]) in known:
             return read[0]
     key = fold_key(letters)
     if len(key) < 3 or not any(ch in "aeiouy" for ch in key):
         return None  # "ng" ends Hoàng and starts Nguyễn, "ăn" ends Trần and many rarer names: too little
-    commonest = [normalize_text(x, keep_newlines=False) for x in common.surnames[:COMMONEST_SURNAMES]]
+    commonest = commonest_surnames(common.surnames)
     fits = [x for x in commonest if fold_key(x).endswith(key)]
     if len(fits) != 1 and len(key) >= 4:
         fits = [x for x in commonest if Levenshtein.distance(fold_key(x), key) <= 1]
@@ -240,17 +247,16 @@ def _surname_votes(gray: np.ndarray, name: list[Word], settings: Settings, dpi: 
     first = name[0]
     top, bottom, right = min(w.y0 for w in name), max(w.y1 for w in name), max(w.x1 for w in name)
     rest = " ".join(_bare(w.text) for w in name)
-    given = {normalize_text(x, keep_newlines=False) for x in common.name_syllables}
     votes: dict[str, list[Word]] = {}
     for pad, reach, psm in BAND_READS:
         x0, y0 = max(0, int(first.x0 - reach * lh)), max(0, int(top - pad * lh))
         crop = np.ascontiguousarray(gray[y0:int(bottom + pad * lh), x0:int(right + lh)])
         left = [w for w in ocr_words(crop, settings, dpi=dpi, psm=psm) if _has_letters(w.text)
-                and first.x0 - 2.5 * lh <= w.x1 + x0 <= first.x0 + 0.3 * lh]
+                and _just_left_of(first, w.x1 + x0, lh)]
         if not left:
             continue
         word = max(left, key=lambda w: w.x1)
-        surname = _surname_read(word.text, rest, common, known, given)
+        surname = _surname_read(word.text, rest, common, known)
         if surname:
             word.x0, word.x1, word.y0, word.y1 = word.x0 + x0, word.x1 + x0, word.y0 + y0, word.y1 + y0
             votes.setdefault(surname, []).append(word)
@@ -271,11 +277,9 @@ def reread_surname(gray: np.ndarray, words: list[Word], settings: Settings, dpi:
     if not name:
         return [], []
     lh = median(x.height for x in name)
-    before = [o for o in words if o not in name and abs(o.cy - name[0].cy) < lh / 2
-              and name[0].x0 - 2.5 * lh <= o.x1 <= name[0].x0 + 0.3 * lh]
+    before = [o for o in words if o not in name and abs(o.cy - name[0].cy) < lh / 2 and _just_left_of(name[0], o.x1, lh)]
     rest = " ".join(_bare(x.text) for x in name)
-    spelled = {normalize_text(x, keep_newlines=False) for x in common.name_syllables}
-    if any(_surname_read(o.text, rest, common, known, spelled) for o in before):
+    if any(_surname_read(o.text, rest, common, known) for o in before):
         return [], []  # the page reading has the surname, only less sure of it ("“Hoàng")
     votes = sorted(_surname_votes(gray, name, settings, dpi, common, known).items(), key=lambda kv: -len(kv[1]))
     if not votes or len(votes[0][1]) < MIN_SURNAME_VOTES or (len(votes) > 1 and len(votes[1][1]) == len(votes[0][1])):

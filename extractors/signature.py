@@ -205,11 +205,10 @@ def _capacity_block(lines: list[Line], cap_idx: list[int]) -> list[int]:
 def _title_from_fragment(lines: list[Line], block: list[int], authority: list[str], common: CommonRules
                          ) -> Candidate | None:
     """'TM. ỦY BAN NHÂN DÂN' and under it only a fragment ('HỦ', 'CƯ') the seal left of 'CHỦ TỊCH'."""
-    heads = {alnum_key(k): v for k, v in common.signer.collective_heads.items()}
     head = None
     for a in authority:
         if a.upper().startswith("TM."):
-            head = heads.get(alnum_key(a[3:]))
+            head = _collective_head(a, common)
     if head is None or block[-1] + 1 >= len(lines):
         return None
     last, nxt = lines[block[-1]], lines[block[-1] + 1]
@@ -223,15 +222,24 @@ def _title_from_fragment(lines: list[Line], block: list[int], authority: list[st
     return None
 
 
+def _collective_head(authority: str, common: CommonRules, loose: bool = False) -> str | None:
+    """The title of the head of the body a "TM." line signs for ('TM. ỦY BAN NHÂN DÂN' → 'CHỦ TỊCH'); `loose`
+    also takes the body's name after specks of the seal's ring ("TM: Iz ỦY BAN NHÂN DÂN") or without its
+    first word ("TM. BAN NHÂN DÂN")."""
+    body = alnum_key(authority[3:])
+    for name, head in common.signer.collective_heads.items():
+        key = alnum_key(name)
+        if body == key or (loose and (body.endswith(key) or (len(body) >= 8 and key.endswith(body)))):
+            return head
+    return None
+
+
 def _title_of_collective_head(authority: str, common: CommonRules) -> Candidate | None:
     """'TM. ỦY BAN NHÂN DÂN' alone, the title under it hidden whole by the seal: who signs for the body is
     its head ("CHỦ TỊCH"); a lost "KT." line would make it the deputy, so a clerk confirms it."""
     if not authority.upper().startswith("TM."):
         return None
-    body = alnum_key(authority[3:])
-    # "TM: Iz ỦY BAN NHÂN DÂN": specks of the seal's ring before the body's name
-    head = next((v for k, v in common.signer.collective_heads.items() if body.endswith(alnum_key(k))
-                 or (len(body) >= 8 and alnum_key(k).endswith(body))), None)  # "BAN NHÂN DÂN": "ỦY" lost
+    head = _collective_head(authority, common, loose=True)
     if head is None:
         return None
     return Candidate(head, [], 0.55, "signer_title:implied",

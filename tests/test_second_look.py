@@ -12,12 +12,11 @@ from config.settings import Settings
 from extractors.layout import Word
 from extractors.pipeline import extract
 from extractors.second_look import _clipped_name, _surname_read, _surnames
-from extractors.vietnamese import fold_key, normalize_text
+from extractors.vietnamese import fold_key
 
 COMMON = rules_for(Settings()).common
 KNOWN = _surnames(COMMON)
 GIVEN = {fold_key(x) for x in [*COMMON.name_syllables, *COMMON.surnames]}
-SPELLED = {normalize_text(x, keep_newlines=False) for x in COMMON.name_syllables}
 
 
 def _line(*texts: str, y: float = 1000.0) -> list[Word]:
@@ -37,7 +36,7 @@ def _line(*texts: str, y: float = 1000.0) -> list[Word]:
     ("9Hoẵng", "Minh Kiên", "Hoàng"),  # a speck of the ring read as a digit
 ])
 def test_a_surname_is_read_from_what_the_ring_left_of_it(read: str, rest: str, want: str) -> None:
-    assert _surname_read(read, rest, COMMON, KNOWN, SPELLED) == want
+    assert _surname_read(read, rest, COMMON, KNOWN) == want
 
 
 @pytest.mark.parametrize("read", [
@@ -51,7 +50,7 @@ def test_a_surname_is_read_from_what_the_ring_left_of_it(read: str, rest: str, w
     "N",
 ])
 def test_what_fits_no_surname_or_several_gives_none(read: str) -> None:
-    assert _surname_read(read, "Văn Sơn", COMMON, KNOWN, SPELLED) is None
+    assert _surname_read(read, "Văn Sơn", COMMON, KNOWN) is None
 
 
 def test_a_name_that_starts_with_its_middle_name_is_clipped() -> None:
