@@ -22,6 +22,7 @@ from extractors.field_rules import (
     alnum_key,
     find_motto,
     find_number_line,
+    fuzzy_contains,
     letter_share,
     number_line_match,
 )
@@ -40,6 +41,7 @@ class Classification:
     symbol_type: str | None = None
     evidence: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    by_keywords: bool = False  # only the type's phrases named it: another reading's title outweighs them
 
 
 def _title_candidates(page: Page, below_y: float, common: CommonRules) -> list[list[Line]]:
@@ -141,7 +143,7 @@ def classify(view: DocView, rules: Rules) -> Classification:
             symbol_type = _symbol_type(joined, symbol_types(rules))
             symbol = joined if symbol_type else symbol
     has_vv = _has_vv(page, number, common)
-    result = _decide(best, runner_up, symbol_type, symbol, has_vv, rules)
+    result = _decide(best, runner_up, symbol_type, symbol, has_vv, rules, _keyword_type(page, rules))
     result.symbol_type = symbol_type
     return result
 
@@ -157,8 +159,31 @@ def _has_vv(page: Page, number: Line | None, common: CommonRules) -> bool:
     return any(_vv_start(ln.text, common) for ln in zone if ln.rel_cx < 0.45 and ln.x1 < 0.6 * page.width)
 
 
+KEYWORD_MATCH = 88.0
+KEYWORD_CONFIDENCE = 0.6  # below review: the phrases of a type support it, they do not print its name
+
+
+def _keyword_type(page: Page, rules: Rules) -> tuple[str, list[str]] | None:
+    """The one type whose keywords the page prints ("Kính gửi" under a letter's header), when no other type
+    has as many: two of them at least for a type that lists several, since "Căn cứ" and "Điều 1" also open a
+    resolution. Keywords of a one-keyword type count in the top half of the page only."""
+    hits: dict[str, list[str]] = {}
+    for doc_type, rule in rules.types.items():
+        found = [kw for kw in rule.keywords if any(
+            fuzzy_contains(ln.text, kw) >= KEYWORD_MATCH and (len(rule.keywords) > 1 or ln.rel_y < 0.5)
+            for ln in page.lines)]
+        if found and len(found) >= min(2, len(rule.keywords)):
+            hits[doc_type] = found
+    if not hits:
+        return None
+    most = max(len(v) for v in hits.values())
+    top = [t for t, v in hits.items() if len(v) == most]
+    return (top[0], hits[top[0]]) if len(top) == 1 else None
+
+
 def _decide(best: tuple[float, str, list[Line]] | None, runner_up: dict[str, float], symbol_type: str | None,
-            symbol: str, has_vv: bool, rules: Rules) -> Classification:
+            symbol: str, has_vv: bool, rules: Rules, keyword: tuple[str, list[str]] | None = None
+            ) -> Classification:
     if best is not None and best[0] >= WEAK_TITLE:
         score, doc_type, lines = best
         second = max((s for t, s in runner_up.items() if t != doc_type), default=0.0)
@@ -198,6 +223,13 @@ def _decide(best: tuple[float, str, list[Line]] | None, runner_up: dict[str, flo
                 f"loại văn bản: có 'V/v' nhưng một dòng giống tiêu đề {best[1]}, cần kiểm tra"
                 f" / 'V/v' found but a line looks like the title of {best[1]}"])
         return Classification("cong_van", 0.95, [], 0.0, None, ["V/v under the number, no title"])
+    if keyword is not None and (best is None or best[1] == keyword[0] or best[0] < 65):
+        doc_type, found = keyword
+        return Classification(doc_type, KEYWORD_CONFIDENCE, [], best[0] if best else 0.0, None,
+                              [f"keywords {', '.join(found)}"], [
+                                  f"loại văn bản suy ra từ các cụm từ '{', '.join(found)}', không đọc được tiêu đề"
+                                  f" / type from the phrases '{', '.join(found)}' only, title unreadable"],
+                              by_keywords=True)
     if best is not None and best[0] >= 65:
         return Classification("khac", 0.4, best[2], best[0], None, ["no title recognised"], [
             f"loại văn bản không xác định: dòng '{' '.join(ln.text for ln in best[2])}' hơi giống tiêu đề"

@@ -32,22 +32,28 @@ def _core(token: str) -> tuple[str, str, str]:
 class Corpus:
     def __init__(self, texts: Iterable[str]):
         self.tokens: list[str] = []
+        self.small: list[bool] = []  # written in small letters: a common word, not a name ("năm", not "NAM")
         for text in texts:
             for tok in text.split():
                 core = _core(tok)[1]
                 if core:
                     self.tokens.append(core.lower())
+                    self.small.append(core.islower())
             self.tokens.append("")  # no context across lines of different texts
+            self.small.append(False)
         self.folded = [fold_key(t) for t in self.tokens]
         self.index: dict[str, list[int]] = defaultdict(list)
         for i, f in enumerate(self.folded):
             if f:
                 self.index[f].append(i)
 
-    def variants(self, prev: str | None, key: str, nxt: str | None) -> Counter[str]:
-        """Spellings of the words folding to `key` whose neighbours fold to `prev` or `nxt`."""
+    def variants(self, prev: str | None, key: str, nxt: str | None, small_only: bool = False) -> Counter[str]:
+        """Spellings of the words folding to `key` whose neighbours fold to `prev` or `nxt`; `small_only`: of
+        the words written in small letters only."""
         out: Counter[str] = Counter()
         for j in self.index.get(key, []):
+            if small_only and not self.small[j]:
+                continue
             left = prev is not None and j > 0 and self.folded[j - 1] == prev
             right = nxt is not None and j + 1 < len(self.folded) and self.folded[j + 1] == nxt
             if left or right:
@@ -76,7 +82,9 @@ def vote_marks(value: str, corpus: Corpus, min_votes: int = 2) -> tuple[str, int
             continue
         prev = keys[i - 1] if i > 0 and keys[i - 1] else None
         nxt = keys[i + 1] if i + 1 < len(keys) and keys[i + 1] else None
-        votes = corpus.variants(prev, keys[i], nxt)
+        # "thành phố năm 2022" takes no marks from "THÀNH PHỐ NAM ĐỊNH": a word in small letters is a common
+        # word, and only the same word in small letters elsewhere spells it
+        votes = corpus.variants(prev, keys[i], nxt, small_only=core.islower())
         own = core.lower()
         if votes:
             best, n = votes.most_common(1)[0]

@@ -17,7 +17,7 @@ from extractors import places
 from extractors.classify import Classification
 from extractors.field_values import FieldResult
 from extractors.handwriting import HANDWRITTEN_NOTE
-from extractors.normalise import split_unit
+from extractors.normalise import split_unit, unit_spelling
 from extractors.vietnamese import fold_key
 
 
@@ -99,6 +99,13 @@ def reconcile_place(results: dict[str, FieldResult]) -> None:
     if place is None or issuer is None or not place.value or not issuer.value:
         return
     _, unit, name = split_unit(issuer.value)
+    if unit is not None and name.isdigit() and place.value == name:
+        # "1" where "Phường 1, ngày" lost its unit word to a speck: a ward's number is no place on its own
+        spelled = unit_spelling(unit)
+        place.value = f"{spelled[:1].upper()}{spelled[1:]} {name}"
+        place.flags.add("repaired")
+        place.confidence = round(min(place.confidence, issuer.confidence, 0.9), 3)
+        return
     if unit is None or not name or place.value == name:
         return
     p_head, p_unit, p_name = split_unit(place.value)

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from config.doctypes import CommonRules, FieldRule
 from extractors.docview import DocView, Line, Page, fold_same_length
 from extractors.layout import Word
-from extractors.normalise import LOWER, UPPER, repair_article
+from extractors.normalise import LOWER, NAM_WORD, NGAY_AFTER_COMMA, UPPER, repair_article
 from extractors.vietnamese import fold_key, is_vietnamese_syllable
 
 
@@ -108,9 +108,9 @@ class Header:
     title_lines: list[Line] = field(default_factory=list)
 
 
-_NUMBER_RE = re.compile(r"\bs[o0]\s*[:;.,]")
+_NUMBER_RE = re.compile(r"\bs[o0]\s*[:;.,»]")  # "Số»01/CT-UBND": the colon read as a chevron
 # "tháng 12 năm 2021" as OCR reads it ("tông 12 năm", "thẳng Š nữm")
-_DATE_RE = re.compile(r"\bt\w{0,4}ng\W{0,2}\s*(\S{1,6}?)\s*[,.]?\s*n\w{0,2}(?:m|ni|rn)\W{0,2}\s*([0-9oOlISZ]{4})")
+_DATE_RE = re.compile(r"\bt\w{0,4}ng\W{0,2}\s*(\S{1,6}?)\s*[,.]?\s*" + NAM_WORD + r"\W{0,2}\s*([0-9oOlISZ]{4})")
 
 
 def number_line_match(line: Line) -> re.Match[str] | None:
@@ -148,7 +148,7 @@ def find_date_line(page: Page, above_y: float | None) -> Line | None:
     if best is None:
         # no "tháng ... năm": the month may be handwritten too; the place's ", ngày" still marks the line
         best = next((ln for ln in page.lines if ln.y0 <= limit and ln.rel_cx > 0.45
-                     and re.search(r",\s*ng[a-z]{0,3}\b", ln.folded)), None)
+                     and re.search(r",\s*" + NGAY_AFTER_COMMA, ln.folded)), None)
     return _whole_row(page, best) if best is not None else None
 
 
@@ -217,6 +217,9 @@ class Piece:
 _ENUM = re.compile(r"^\s*(?:[0-9]{1,2}|[a-zđ]|[IVX]{1,4})\s*[.)]\s*|^\s*[-+•*–]\s*", re.IGNORECASE)
 
 
+_GLUED_DIGITS = re.compile(r"[a-z]?\d")  # "nhanz089...": a value's digits glued to its label by a speck
+
+
 class LabelIndex:
     """All labels of a document type, matched fuzzily at the start of a line and exactly inside it."""
 
@@ -276,7 +279,7 @@ class LabelIndex:
             for length in (n, n - 1, n + 1):
                 if length <= 0 or length > len(norm):
                     continue
-                if length < len(norm) and norm[length] != " ":
+                if length < len(norm) and norm[length] != " " and not _GLUED_DIGITS.match(norm, length):
                     continue
                 s = fuzz.ratio(norm[:length], key)
                 if s > best[1] or (s == best[1] and best[0] is not None and n > len(alnum_key(best[0]))):
@@ -298,13 +301,15 @@ class LabelIndex:
         norm, idx = _norm_with_map(line.text)
         found: set[int] = set()
         for key in self.keys:
-            for m in re.finditer(rf"(?:^|(?<= )){re.escape(key)}(?= |$)", norm):
+            for m in re.finditer(rf"(?:^|(?<= )){re.escape(key)}(?= |$|[a-z]?\d)", norm):
                 if m.start() == 0:
                     continue
                 orig_start = idx[m.start()]
                 orig_end = idx[m.end() - 1] + 1
                 after = line.text[orig_end: orig_end + 3]
-                if ":" in after and not self._tail_of_longer(norm[: m.end()], key):
+                # "cá nhân: 0890...", and "cá nhân”0890...", "cá nhânz0890...": a speck for the colon
+                glued = re.match(r"[^\w\s]?[^\W\d]?\d{3}", line.text[orig_end: orig_end + 6])
+                if (":" in after or glued) and not self._tail_of_longer(norm[: m.end()], key):
                     found.add(orig_start)
         return sorted(found)
 
@@ -663,6 +668,8 @@ def summary_after_title(page: Page, title_lines: list[Line], common: CommonRules
             return None
         if _opens_body(ln.text, common) and not _starts_with_any(ln.text, common.vv_prefixes):
             break
+        if _starts_with_any(ln.text, [_ADDRESSEE]):  # "kính gửi Ủy ban ...": its capital lost, still no summary
+            break
         if ln.is_upper() and len(alnum_key(ln.text)) > 6:
             break
         if out and ln.x1 - ln.x0 > 0.92 * body_width:
@@ -690,6 +697,9 @@ def _about_start(text: str) -> int:
     return m.start() if m and m.start() > 3 else 0
 
 
+_ADDRESSEE = "Kính gửi"  # the letter's addressee follows its summary; no summary says it
+
+
 def summary_vv(page: Page, number: Line | None, agency: list[Line], common: CommonRules) -> Candidate | None:
     """'V/v ...' under the number of an official letter, in the left column, possibly wrapped."""
     start_y = number.cy if number else (agency[-1].y1 if agency else 0.0)
@@ -701,7 +711,8 @@ def summary_vv(page: Page, number: Line | None, agency: list[Line], common: Comm
     out = [left[first]]
     for ln in left[first + 1:]:
         gap = ln.y0 - out[-1].y1
-        if gap > 1.0 * max(out[-1].height, 1.0) or is_junk(ln) or _opens_body(ln.text, common):
+        if gap > 1.0 * max(out[-1].height, 1.0) or is_junk(ln) or _opens_body(ln.text, common) \
+                or fuzzy_contains(ln.text, _ADDRESSEE) >= 88:  # "cà đá 08 Kĩnh gửi:": debris before it
             break
         out.append(ln)
         if len(out) >= 6:
@@ -713,5 +724,7 @@ def summary_vv(page: Page, number: Line | None, agency: list[Line], common: Comm
 def _vv_start(text: str, common: CommonRules) -> bool:
     t = text.strip(" .,'\"`_-–:;")
     if re.match(r"^[VvYy]\s*[/|lI1wW.]?\s*[vVy]\b", t) or re.match(r"^[Vv]/\s+\w", t):  # "V/v", "Vwv", "V/ "
+        return True
+    if re.match(rf"^V\s+[{LOWER}]{{2,}}", t):  # "V báo cáo ...": the "/v" lost to the blur
         return True
     return _starts_with_any(t, ["Về việc"]) and len(t) > 12

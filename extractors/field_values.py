@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 from config.doctypes import CommonRules, Rules
 from extractors import places
 from extractors.docview import Line
@@ -16,6 +18,8 @@ from extractors.issuer import issuer_from_label
 from extractors.layout import Word
 from extractors.lexicon import change_cost, load_lexicon
 from extractors.normalise import (
+    LOWER,
+    UPPER,
     Normalised,
     book_number_value,
     business_reg_value,
@@ -108,9 +112,13 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     # the printed phrase joins its parts with a comma: "... số 291/2022/HNGĐ-ST; hiện tại chưa ..."
     norm.value = re.sub(r"\s*;\s*(?=hiện tại\b)", ", ", norm.value)
     # "Bản án số 280/2013/HNGĐ- ST": a case number's code has no space; "ly hôn theo: Bản án": no colon
-    norm.value = re.sub(r"(?<=[A-ZĐ])-\s+(?=[A-ZĐ]{2})", "-", norm.value)
+    norm.value = re.sub(r"(?<=[A-ZĐ])(?:\s*-)+\s*(?=[A-ZĐ]{2})", "-", norm.value)  # "HNGĐ- -ST" too
     norm.value = re.sub(r"(?<=\btheo)\s*[:;.]\s*", " ", norm.value)
     norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”,;:]+(?=[a-zà-ỹđ])", " ", norm.value)  # 'đăng ký"kết hôn', 'kết,hôn'
+    norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”'\\`]+(?=\s)", "", norm.value)  # 'theo\\' Bản án', 'hiện tại" chưa'
+    mended = _fixed_phrases(norm.value, values)  # "Đã ly hân theo": a mark off the printed "đã ly hôn"
+    if mended != norm.value:
+        norm.value, norm.repaired, norm.certainty = mended, True, 0.9
     key = fold_key(norm.value)
     endings = [v for v in values if key.endswith(fold_key(v))]
     if not endings:
@@ -132,6 +140,23 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
             ending[:1].upper() + ending[1:] if whole and tail[:1].isupper() else ending)
         norm.repaired, norm.certainty = True, 0.9
     return norm
+
+
+def _fixed_phrases(value: str, values: list[str]) -> str:
+    """Each run of words one letter (folded) off a fixed phrase of three words or more, spelled as the
+    phrase; the first letter keeps its case."""
+    words = value.split()
+    for phrase in sorted(values, key=len, reverse=True):
+        n, key = len(phrase.split()), fold_key(phrase)
+        if n < 3:
+            continue
+        for i in range(len(words) - n + 1):
+            run = " ".join(words[i:i + n])
+            if Levenshtein.distance(fold_key(run), key) <= 1 and all(w.isalpha() for w in words[i:i + n]) \
+                    and not any(fold_key(run) in fold_key(v) for v in values):  # a phrase read right stays
+                fixed = phrase[:1].upper() + phrase[1:] if run[:1].isupper() else phrase
+                words[i:i + n] = fixed.split()
+    return " ".join(words)
 
 
 def _respaced_ending(value: str, values: list[str]) -> str:
@@ -211,6 +236,9 @@ def place_value(raw: str) -> Normalised:
     Only the capitalised words just before "ngày" are the place: a merged "Số: ..." or stamp debris
     before them is not."""
     # a merged "Số: ..." ends at its colon; a quote is a speck inside the place ('Sơn "Trà'), not a border
+    # a colon inside a place name is a speck too ("Hà:Nam", "Hà: Nam"), not the end of a merged "Số:"
+    raw = re.sub(rf"(?<!\w)([{UPPER}][{LOWER}]*)\s*:\s*([{UPPER}][{LOWER}]*)",
+                 lambda m: f"{m[1]} {m[2]}" if places.is_known(f"{m[1]} {m[2]}") else m[0], raw)
     text = join_address_phrases(clean_value(re.sub(r"[\"“”]", " ", raw).split(":")[-1]))  # "Thành. phố"
     words = text.split()
     keep: list[str] = []

@@ -38,7 +38,7 @@ from extractors.field_rules import (
 from extractors.field_values import FieldResult, known_symbols, normalise
 from extractors.handwriting import date_from_line, date_parts, doc_number_from_line
 from extractors.issuer import confirm_issuer, issuer_from_lines
-from extractors.lexicon import repair_text
+from extractors.lexicon import doubtful_words, repair_text
 from extractors.normalise import Normalised, district_of_address
 from extractors.readings import merge_readings
 from extractors.signature import Signature, find_signature
@@ -98,16 +98,20 @@ def analyse(record: Any, pages: list, settings: Settings) -> None:
 
 
 def _type_over_readings(main: Classification, others: list[Classification]) -> Classification:
-    """The main reading's type, unless it found none ("BÁO cÁo" under speckle) and the other readings of the
-    copy agree on one: then theirs, at the lowest confidence they give it."""
-    if main.doc_type != "khac" or not others:
+    """The main reading's type, unless it found none ("BÁO cÁo" under speckle) or only from phrases of the
+    body, and the other readings of the copy agree on one: then theirs, at the lowest confidence they give it.
+    A type named by phrases alone never overrides the main reading."""
+    if (main.doc_type != "khac" and not main.by_keywords) or not others:
         return main
-    found = {c.doc_type for c in others if c.doc_type != "khac"}
+    found = {c.doc_type for c in others if c.doc_type != "khac" and not c.by_keywords}
+    if main.by_keywords and not found:
+        return main
     if len(found) != 1:
         return main  # none, or readings that disagree: an unknown type is better than a wrong one
     doc_type = found.pop()
     conf = min(c.confidence for c in others if c.doc_type == doc_type)
-    return replace(main, doc_type=doc_type, confidence=conf,
+    problems = [] if main.by_keywords else main.problems  # the phrases' note spoke of the type now replaced
+    return replace(main, doc_type=doc_type, confidence=conf, by_keywords=False, problems=problems,
                    evidence=[*main.evidence, f"type from the other readings of the copy: {doc_type}"])
 
 
@@ -200,12 +204,18 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
         if notes:
             flags.add("lexicon")
             norm.notes.append(f"sửa theo từ điển: {', '.join(notes)} / repaired from the dictionary")
+        doubtful = doubtful_words(value)
+        if doubtful:
+            conf = min(conf, DOUBTFUL_TEXT_CONFIDENCE)
+            pairs = ", ".join(f"'{a}' ('{b}'?)" for a, b in doubtful)
+            norm.notes.append(f"chữ đáng ngờ: {pairs}: cần kiểm tra / doubtful words: {pairs}")
     return FieldResult(name, value, conf, cand.source, cand.notes + norm.notes, flags, cand.lines)
 
 
 CONSENSUS_TYPES = {"summary", "name"}
 RESTATED_TYPES = {"summary"}
 LEXICON_TYPES = {"summary"}
+DOUBTFUL_TEXT_CONFIDENCE = 0.6  # below review: a word a letter from a common word beside it
 
 
 def _lexicon_repair(ctx: Context, value: str, cand: Candidate) -> tuple[str, list[str]]:

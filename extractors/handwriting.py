@@ -17,7 +17,7 @@ from statistics import median
 
 from extractors.docview import Line
 from extractors.layout import Word
-from extractors.normalise import MARKED_O, make_date, parse_doc_number
+from extractors.normalise import MARKED_O, NAM_WORD, NGAY_AFTER_COMMA, make_date, parse_doc_number
 
 HANDWRITTEN_NOTE = ("chữ số không rõ, có thể viết tay hoặc đóng dấu sau khi ký: cần đối chiếu bản giấy"
                     " / digits unclear, probably handwritten or stamped after signing: check the paper")
@@ -94,18 +94,18 @@ def doc_number_from_line(line: Line, start: int, known_symbols: list[str], max_c
 
 
 # "ngày 06 tháng 12 năm 2021" as OCR reads it: "ngày0?", "ngàW/†", "ngày4†tháng", "tông" for "tháng",
-# "năni" and "narn" for "năm"
+# "năni", "narn" and "nặh" for "năm"
 # the line is matched folded (lower case): the letters OCR reads for digits are lower case here
 # "2O2l", "2O21": two real digits at least; or three and anything in their midst, a speck's space too ("2B1 6")
 _YEAR = r"(?P<year>(?=(?:[^\d\s]*\d){2})[0-9oilszqbg]{4}|\d(?:\s?[0-9a-z]){2}\s?\d(?![0-9a-z]))"
-_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
-               r"\s*[,.]?\s*(?P<nam>n\w{0,2}(?:m|ni|rn))\W{0,2}\s*" + _YEAR)
+_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}ng|(?<=\d)h\w{0,2}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
+               r"\s*[,.]?\s*(?P<nam>" + NAM_WORD + r")\W{0,2}\s*" + _YEAR)
 _DATE_TAIL = r"(?P<day>.{0,7}?)\s*" + _MONTH_YEAR
 # after the place's comma first: with the day left blank, "Quảng Ngãi, ngày tháng" must not read "Ngãi" as "ngày"
-_DATE_PARTS_AFTER_COMMA = re.compile(r",\s*(?P<ng>ng[a-z]{0,3})" + _DATE_TAIL)
+_DATE_PARTS_AFTER_COMMA = re.compile(r",\s*(?P<ng>" + NGAY_AFTER_COMMA + ")" + _DATE_TAIL)
 _DATE_PARTS = re.compile(r"(?P<ng>\bng(?!ai\b)[a-z]{0,3})" + _DATE_TAIL)
 # "Phong Điền, 08 tháng 9 năm 2022": the word "ngày" lost to noise; the printed day digits follow the comma
-_DATE_PARTS_NO_NGAY = re.compile(r",\s*(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})\s*" + _MONTH_YEAR)
+_DATE_PARTS_NO_NGAY = re.compile(r"[,;)]\s*(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})\s*" + _MONTH_YEAR)  # "Bắc) 09"
 
 
 def _printed_day(text: str) -> bool:
@@ -114,6 +114,21 @@ def _printed_day(text: str) -> bool:
     as other letters and must be flagged, not repaired."""
     text = text.translate(_MARKED_O)
     return bool(re.fullmatch(r"[0-9OoIlSZ]{1,2}", text) or re.fullmatch(r"(?=.*\d)[0-9OoQDIlLiSsZzBbgqGT]{2}", text))
+
+
+def _unspecked_day(day: str) -> tuple[str, bool]:
+    """The day of "ngày i 11" (a speck read as a letter before it) and "ngày 1 6" (a speck's gap inside
+    it); (day, whether it was joined from two pieces: the join is a guess a clerk confirms). Anything else
+    is returned as read."""
+    tokens = day.split()
+    if len(tokens) < 2:
+        return day, False
+    if len(tokens) == 2 and all(re.fullmatch(r"\d", t) for t in tokens):
+        return "".join(tokens), True
+    whole = [t for t in tokens if re.fullmatch(r"\d\d", t)]
+    if len(whole) == 1 and all(t in whole or (len(t) == 1 and not t.isdigit()) for t in tokens):
+        return whole[0], False
+    return day, False
 
 
 _MARKED_O = str.maketrans(MARKED_O, "O" * (len(MARKED_O) // 2) + "o" * (len(MARKED_O) // 2))
@@ -139,14 +154,14 @@ def date_from_line(line: Line, max_conf: float, height_ratio: float, years: Coll
                    ) -> tuple[str | None, list[Word], float, set[str], list[str]] | None:
     parts = date_parts(line)
     if parts is None:
-        m = re.search(r"\bn\w{0,2}m\W{0,2}\s*([0-9]{4})", line.folded)
-        if m and re.search(r",\s*ng[a-z]{0,3}\b", line.folded):
+        m = re.search(r"\b" + NAM_WORD + r"\W{0,2}\s*([0-9]{4})", line.folded)
+        if m and re.search(r",\s*" + NGAY_AFTER_COMMA, line.folded):
             return Reading(None, line.words, 0.0, {"missing", "handwritten"},
                            [f"ngày và tháng ký không đọc được, năm {m.group(1)}: có thể viết tay, cần nhập tay"
                             f" / day and month unreadable, year {m.group(1)}: probably handwritten"]).astuple()
         return None
     text = line.text
-    day = text[parts.day[0]: parts.day[1]].strip(" .,:;'\"`-_")
+    day, joined = _unspecked_day(text[parts.day[0]: parts.day[1]].strip(" .,:;'\"`-_"))
     month = text[parts.month[0]: parts.month[1]]
     year = text[parts.year[0]: parts.year[1]]
     words = line.words_in(parts.ng_start, parts.year[1])
@@ -162,8 +177,8 @@ def date_from_line(line: Line, max_conf: float, height_ratio: float, years: Coll
         return Reading(None, words, 0.0, {"missing"}, norm.notes).astuple()
     pure = [w for w in day_words if _printed_day(w.text.strip(" .,:;'\"`-_"))]
     flags = suspicion(pure or day_words, printed, line, max_conf, height_ratio) if day_words else set()
-    if day_words and not pure:
-        flags.add("unclear")  # the day is glued to "ngày" or to debris
+    if (day_words and not pure) or joined:
+        flags.add("unclear")  # the day is glued to "ngày" or to debris, or a speck stood in it
     certainty = norm.certainty
     notes = list(norm.notes)
     if flags & {"handwritten", "stamped", "unclear"}:

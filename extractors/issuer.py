@@ -25,6 +25,7 @@ from extractors.normalise import (
     agency_case,
     clean_value,
     expand_abbreviations,
+    join_committee_name,
     split_unit,
     unit_phrase,
     unit_spelling,
@@ -42,19 +43,45 @@ def _opens_agency(text: str, common: CommonRules) -> bool:
 
 
 # the unit words of an agency's name, the longest first where one ends another ("thị xã" before "xã")
+AGENCY_CUT = "the agency's name may be cut short"  # the note's marker: extractors/readings.py prefers others
 _UNIT_WORDS = ("thành phố", "thị trấn", "thị xã", "tỉnh", "huyện", "quận", "xã", "phường")
 _UNIT_ALTERNATION = "|".join(_UNIT_WORDS)
+
+
+def _one_letter_specked(word: str) -> str:
+    """A pattern for `word` (in capitals) with any one of its letters read as a speck: "HU#ỆN"."""
+    up = word.upper()
+    return "|".join(re.escape(up[:i]) + r"[^\w\s]" + re.escape(up[i + 1:]) for i in range(len(up)))
+
+
+_SPECKABLE_UNITS = ("huyện", "phường", "tỉnh", "quận")
+_SPECKED_UNIT = re.compile(r"(?<!\w)(?:" + "|".join(f"(?P<u{i}>{_one_letter_specked(w)})"
+                                                    for i, w in enumerate(_SPECKABLE_UNITS)) + r")(?!\w)")
 
 
 def _despeckled(text: str) -> str:
     """'Ủy.| ban nhân đânxã. Yên*Ninh' → 'Ủy ban nhân đân xã Yên Ninh': specks of a poor copy after a word,
     between two words, or where the space before the unit word was."""
-    # "Ủy ban,nhân dân", "Ủy ban, nhân. dân": a speck inside the fixed name is no punctuation
-    text = re.sub(r"(?i)\b(ủy|hội)[\s,.;:]+(ban|đồng)[\s,.;:]+(nhân)[\s,.;:]+([dđ]ân)\b",
-                  lambda m: " ".join(m.groups()), text)
-    text = re.sub(r"(?<=[^\W\d_])[|\[\]*]+(?=[^\W\d_])", " ", text)
+    text = join_committee_name(text)
+    text = re.sub(r"(?<=[^\W\d_])[|\[\]*:]+(?=[^\W\d_])", " ", text)  # "BÌNH:CHÁNH" too
+    text = re.sub(r"\b(UBND|HĐND)[.,:](?=[^\W\d_])", r"\1 ", text)  # "UBND.HUYỆN": a speck for the space
+    # "HU#ỆN": one letter of a unit word in capitals read as a speck
+    text = _SPECKED_UNIT.sub(lambda m: _SPECKABLE_UNITS[int((m.lastgroup or "u0")[1:])].upper(), text)
     text = re.sub(r"(?<=[a-zà-ỹđ])[.|\[\]*]+(?=\s|$)", "", text)  # not after a capital: "TP. Huế"
-    return re.sub(rf"(?i)(nh[âa]n\s+[dđ][âa]n)(?=(?:{_UNIT_ALTERNATION})\b)", r"\1 ", text)
+    text = re.sub(r"(?i)\b(thị|thành)\s+[^\W\d_]\s+(trấn|xã|phố)\b", r"\1 \2", text)  # "thị i trấn": a speck
+    text = re.sub(r"(?<=[a-zà-ỹđ])\s+[\"“”'`](?=[A-ZĐÀ-Ỹ])", " ", text)  # 'Phong "Điền'
+    # "nhân dân.thị trấn", "nhân đânxã": a speck in, or a loss of, the space before the unit word
+    return re.sub(rf"(?i)(nh[âa]n\s+[dđ][âa]n)[.,]?(?=(?:{_UNIT_ALTERNATION})\b)", r"\1 ", text)
+
+
+def _comma_before_parent(text: str) -> str:
+    """'Ủy ban nhân dân xã Duy Tông huyện Duy Xuyên' → '... xã Duy Tông, huyện Duy Xuyên': the comma before
+    the parent unit lost to the blur; a unit word after the agency's own unit and name starts the parent."""
+    units = list(re.finditer(rf"(?<!\w)(?:{_UNIT_ALTERNATION})(?!\w)", text))
+    if len(units) < 2 or "," in text[units[0].end():units[1].start()] \
+            or not re.search(r"\w", text[units[0].end():units[1].start()]):
+        return text
+    return text[:units[1].start()].rstrip() + ", " + text[units[1].start():]
 
 
 def _expanded(text: str, common: CommonRules) -> str:
@@ -188,6 +215,11 @@ def qualify(text: str, parent: str | None, common: CommonRules, place: str | Non
     if not cased:
         return None
     certainty = min(certainty, c_head)
+    longer = [k for k in common.known_agencies if fold_key(k).startswith(fold_key(cased) + " ")]
+    if cased not in common.known_agencies and len(longer) == 1:
+        # "Phòng Tài chính": the start of "Phòng Tài chính - Kế hoạch" only, its end lost at the line's edge
+        certainty = min(certainty, 0.6)
+        notes.append(f"tên cơ quan có thể thiếu phần cuối ('{longer[0]}'?) / {AGENCY_CUT}: '{longer[0]}'?")
     if fold_key(cased) == "ban nhan dan" and unit in places.UNIT_LEVEL:
         # a "Ban nhân dân" heads a village (thôn, ấp, khu phố), never a commune or a district: the "ỦY" of
         # "ỦY BAN NHÂN DÂN HUYỆN ..." was lost at the line's start
@@ -313,7 +345,8 @@ def _known_prefix(name: str, unit: str) -> tuple[str, bool]:
 def issuer_from_label(value: str, common: CommonRules) -> tuple[str, float, list[str]] | None:
     """'Ủy ban nhân dân xã Nghĩa Lạc, huyện Nghĩa Hưng, tỉnh Nam Định' → its first part, the agency; the
     second part is its parent unit, which tells a misread unit name ("xã Diễh Thành") among its own."""
-    parts = [p.strip() for p in clean_value(_despeckled(value)).split(",")]
+    # "xã Nhật Tân; huyện Kim Bảng": a comma read as a semicolon still ends the agency
+    parts = [p.strip() for p in re.split(r"[,;]", _comma_before_parent(clean_value(_despeckled(value))))]
     parent = None
     if len(parts) > 1:
         _, p_unit, p_name = split_unit(parts[1])

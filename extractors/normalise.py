@@ -34,7 +34,7 @@ LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêề�
 MARKED_O = "ÖÔƠÓÒÕöôơóòõ"
 DIGIT_REPAIRS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1",
                                "!": "1", "]": "1", "[": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
-                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1",
+                               "g": "9", "q": "9", "G": "6", "b": "6", "T": "7", "L": "1", "Š": "5",
                                **dict.fromkeys(MARKED_O, "0"), "†": "1"})
 _TRAILING_JUNK = re.compile(r"[\s.,;:…·_\-–—'\"`*“”„«»]+$")
 _LEADING_JUNK = re.compile(r"^[\s.,;:…·_\-–—'\"`*+•>)“”„«»]+")
@@ -86,8 +86,17 @@ def repair_digits(text: str) -> tuple[str, bool]:
 # ---------------------------------------------------------------------------------------------- dates
 
 _DMY = re.compile(r"(?<!\d)(\S{1,2})\s*[/.\-]\s*(\S{1,2})\s*[/.\-]\s*(\S{4})(?!\d)")
-_WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*\bt\w{0,4}ng\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
-                         r"n\w{0,2}(?:m|ni|rn)\W{0,2}\s*(\S{4})", re.IGNORECASE)
+# "năm" before a year as OCR reads it, folded: "nam", "narn", "nani", "nan!", "nah", "num", "hăm", "hãnh"
+NAM_WORD = r"[nh][a-z]{1,3}"
+# "ngày" after the place's comma, folded: "ngay", "ngảy", "hgày" (h for n), "nđày" (folds to "nday")
+NGAY_AFTER_COMMA = r"(?:[nh]g[a-z]{0,3}|n[a-z]{0,2}y)\b"
+# "tháng" as OCR reads it, folded: "thang", "tông", "thẳng"; glued to the day with its t lost ("06háng")
+THANG_WORD = r"(?:\bt\w{0,4}ng|(?<=\d)t?h\w{0,2}ng)"
+_WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*" + THANG_WORD + r"\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
+                         + NAM_WORD + r"\W{0,2}\s*(\S{4})", re.IGNORECASE)
+# the word "ngày" lost to a speck ("s1gày 06,tháng 7 năm 2023"): the day is the token before "tháng"
+_WORDS_DATE_NO_NGAY = re.compile(r"(?<!\S)(\d{1,2})\s*[,.]?\s*" + THANG_WORD + r"\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
+                                 + NAM_WORD + r"\W{0,2}\s*(\S{4})", re.IGNORECASE)
 
 
 def _ascii_digits(text: str) -> bool:
@@ -110,6 +119,8 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None, yea
     parts = []
     today = today or dt.date.today()
     year = re.sub(r"\s", "", year)  # "2B1 6": a speck split the year
+    if (single := _month_before_speck(month)) is not None:
+        month, repaired = single, True
     for p in (day, month, year):
         p = p.strip(".,;:'\"")
         if not _ascii_digits(p):
@@ -121,6 +132,8 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None, yea
     d, m = (int(p) for p in parts[:2])
     if not 1 <= d <= 31 and _TENS_LETTER.fullmatch(day.strip(".,;:'\"")):
         d = int(parts[0][1:])  # "q8": a round letter with a speck's tail is the 0 of the tens ("08"), not a 9
+    if not 1 <= m <= 12 and re.fullmatch(r"T[0-2]", month.strip(".,;:'\"")):
+        m = 10 + int(parts[1][1])  # "T0": a month's tens is a 1 or a 0, and a T is read for a 1 far more than a 0
     y = int(parts[2]) if _ascii_digits(parts[2]) else None
     if y is None or not _plausible(y, m, d, today):
         only = _only_year(year.strip(".,;:'\""), m, d, today)
@@ -147,6 +160,16 @@ def make_date(day: str, month: str, year: str, today: dt.date | None = None, yea
     return Normalised(value.isoformat(), repaired=repaired, certainty=0.85 if repaired else 1.0)
 
 
+def _month_before_speck(month: str) -> str | None:
+    """"8i", "8ì" → "8": a speck glued after the month's one digit, where the two read as digits make no
+    month ("1l" is 11, and stays)."""
+    bare = month.strip(".,;:'\"")
+    if not re.fullmatch(r"[1-9][^\W\d_]", bare):
+        return None
+    fixed, _ = repair_digits(bare)
+    return None if fixed.isdigit() and 1 <= int(fixed) <= 12 else bare[0]
+
+
 def _plausible(y: int, m: int, d: int, today: dt.date) -> bool:
     try:
         return y >= 1900 and dt.date(y, m, d) <= today
@@ -169,7 +192,7 @@ def parse_date(text: str, today: dt.date | None = None) -> Normalised:
     """'ngày 06 tháng 12 năm 2021', '26/06/2020', '26.06.2020' → '2021-12-06'."""
     text = normalize_text(text, keep_newlines=False)
     folded = fold_key(text)
-    m = _WORDS_DATE.search(folded)
+    m = _WORDS_DATE.search(folded) or _WORDS_DATE_NO_NGAY.search(folded)
     if m:
         return make_date(m.group(1), m.group(2), m.group(3), today)
     m = _DMY.search(text)
@@ -363,6 +386,7 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
     text = normalize_text(rest, keep_newlines=False)
     text = text.replace("Ð", "Đ").replace("ĐĐ", "Đ")
     text = re.sub(r"^[\s.,;:_…'\"`⁄]+", "", text)
+    text = re.sub(r"[\s'\"`“”‘’]+$", "", text)  # "88”", "8B'": a speck after the number
     text, slash_lost = _slash_lost(text, known_symbols)
     number, symbol = _split_number(text)
     symbol = re.sub(r"-{2,}", "-", symbol)
@@ -416,6 +440,7 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     marks on capitals) takes the surname's spelling."""
     text = clean_value(text)
     text = unglue_name(text)
+    text = re.sub(rf"(?<=[{LOWER}])\s+[-:.'\"“”](?=[{UPPER}])", " ", text)  # "Nguyễn :Văn Hải": a speck glued on
     text = re.split(r"[,;:(]", text)[0].strip()
     text = re.sub(r"(?<=[^\W\d_])[.·•](?=[^\W\d_])", " ", text)  # "Minh.Việt": a speck read as a dot
     words = text.split()
@@ -458,8 +483,9 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
             whole = [k for k in known if k.lower().endswith(low) and len(k) > len(first)]
             sure = 0.6
             folds_given = {fold_key(g) for g in given or ()}
+            # "An Văn Bình" may be whole (An is a name too); "yên Ngọc Bình", in small letters, is not
             if len(whole) != 1 and is_vietnamese_syllable(first) and len(fold_key(first)) >= 2 \
-                    and fold_key(first) not in folds_given:  # "An Văn Bình" may be whole: An is a name too
+                    and (clipped or fold_key(first) not in folds_given):
                 # "Ến Thị Uyên", "En Quốc Vũ": the mark of the hidden part misread too; folded, the rest may fit
                 # several surnames (Nguyễn, Yên, Viên). Only a surname among the few commonest (the list is
                 # ordered by frequency) is likely enough to offer; "Ương" (Dương, Lương, Trương) stays as read.
@@ -520,6 +546,7 @@ def _unglued_name(word: str, names: set[str]) -> list[str] | None:
 def unglue_name(text: str) -> str:
     """'Ngọc,Huy', 'Thanh-Uyên', 'Thanh*Uyên' → 'Ngọc Huy', ...: a speck glued between two capitalised words
     of a name; a clause after a comma ("An,sinh năm") is left for the caller to cut."""
+    text = re.sub(r"(?<=[^\W\d_])[\"“”](?=[^\W\d_])", " ", text)  # 'Văn"bình': a quote is no clause mark
     return re.sub(r"(?<=[^\W\d_])[,;*\-](?=[^\W\d_])", lambda m: " " if m.string[m.end()].isupper() else m[0],
                   text)
 
@@ -533,10 +560,15 @@ def _clipped(words: list[str]) -> bool:
 
 
 
+_CAPITAL_LOOKALIKES = {"€": "C", "©": "C"}
+
+
 def _name_words(words: list[str]) -> list[str]:
     """The name's own words: up to a hyphen or the first word that is no syllable (debris after it)."""
     out: list[str] = []
     for w in words:
+        if w[:1] in _CAPITAL_LOOKALIKES and is_vietnamese_syllable(_CAPITAL_LOOKALIKES[w[0]] + w[1:]):
+            w = _CAPITAL_LOOKALIKES[w[0]] + w[1:]  # "€ông" is "Công": a sign OCR reads for a capital
         head, sep, _ = w.partition("-")
         # "LỔAN": a mark misplaced, the letters still a syllable ("Loan"); names repair it (check_name)
         if head and (is_vietnamese_syllable(head) or head.isalpha() and is_vietnamese_syllable(fold_key(head))):
@@ -553,6 +585,11 @@ def _name_words(words: list[str]) -> list[str]:
 def upper_text(text: str) -> Normalised:
     """A name printed in capitals (a business); a lone character after it is debris of the leader."""
     text = clean_value(text)
+    # "HỘ: KINH DOANH", "HỘ KINH-DOANH TIỆM, MAY": specks between words of capitals, where a business name
+    # puts no stop, colon or comma
+    text = re.sub(rf"(?<=[{UPPER}])[,:;.\-](?=\s*[{UPPER}])",
+                  lambda m: " " if not m.string[m.end():m.end() + 1].isspace() else "", text)
+    text = re.sub(r"\s+", " ", text)
     words = text.split()
     if len(words) > 2 and len(words[-1]) == 1 and not words[-1].isalpha():
         return Normalised(" ".join(words[:-1]), certainty=0.7, notes=["bỏ ký tự lạ ở cuối / stray character dropped"])
@@ -564,6 +601,26 @@ def plain_text(text: str) -> Normalised:
     return Normalised(text or None)
 
 
+def join_committee_name(text: str) -> str:
+    """'Ủy ban,nhân dân', 'Ủy, ban nhân. dân', 'ỦYBAN NHÂNDÂN' → 'Ủy ban nhân dân': a speck inside the
+    fixed name is no punctuation, and its spaces may be lost."""
+    return re.sub(r"(?i)\b([ủùúuụỷ]y|hội)[\s,.;:]*(ban|đồng)[\s,.;:]*(nhân)[\s,.;:]*([dđ]ân)\b", _committee, text)
+
+
+def _committee(m: re.Match[str]) -> str:
+    """The fixed name spaced again ("ỦYBAN NHÂNDÂN"), its first word's mark as printed ("ÙY" is "ỦY")."""
+    first = m.group(1)
+    if fold_key(first) == "uy":
+        first = "ỦY" if first.isupper() else ("Ủy" if first[:1].isupper() else "ủy")
+    return " ".join([first, *m.groups()[1:]])
+
+
+def _lone_letters_dropped(text: str) -> str:
+    """'của a Chủ tịch': a lone letter without marks between two words is a speck; "y" stays ("y tế"), and so
+    does a list's "a)"."""
+    return re.sub(r"(?<=[^\W\d_]) [a-xz](?= [^\W\d_])", "", text)
+
+
 def summary_text(text: str) -> Normalised:
     """The trích yếu as printed; only whitespace and edge debris change."""
     text = normalize_text(text, keep_newlines=False)
@@ -573,20 +630,23 @@ def summary_text(text: str) -> Normalised:
         text = re.sub(r"^[\"“”]+|[\"“”]+$", "", text).strip()
     if sum(text.count(q) for q in "\"“”") == 1:  # 'nhập "ngũ': one quote alone quotes nothing
         text = re.sub(r"\s*[\"“”]\s*", " ", text).strip()
-    text = re.sub(r"^(V/v|V/V|v/v|[VY]/)(?=\s)\s*", "V/v ", text)  # "Y/": the v lost, the V half-read
+    text = re.sub(r"^(V/v|V/V|v/v|[VY]/|V)(?=\s)\s*", "V/v ", text)  # "Y/", "V": the v lost, the V half-read
     # "Vềviệc": a lost space after a bold word; "Về Việc": a speck or blur read as a capital
     text = re.sub(r"^Về\s*[vV]iệc\b\s*", "Về việc ", text)
     opening = re.match(r"^(\w+)[\s,.;:]+(\w+)[\s,.;:]+", text)
-    if opening and fold_key(opening[1]) == "ve" and fold_key(opening[2]) == "viec":
+    if opening and fold_key(opening[1]) in ("ve", "va", "vo") and Levenshtein.distance(fold_key(opening[2]), "viec") <= 1:
         text = "Về việc " + text[opening.end():]  # "Vệ việc, đề nghị": marks and a speck off the fixed opening
     elif opening and fold_key(opening[1]) == "ve" and opening[2].islower():
         text = "Về " + text[len(opening[1]):].lstrip()  # "Vệ kế hoạch ...": a summary opens "Về", no other "ve"
     # specks of a seal or rule read as lone symbols ("chống „ thiên tai") or dots ("thành.tích")
-    text = " ".join(t for t in text.split() if re.search(r"[\w\-–/(),.;:%]", t))
+    text = " ".join(t for t in text.split() if re.search(r"[\-–/(),.;:%]", t) or _has_letter_or_digit(t))
     text = speck_punctuation(text)
+    text = _lone_letters_dropped(join_committee_name(text))
+    text = _GLUED_HYPHEN.sub(_unhyphened, text)
     text = _YEAR_WORD.sub(_year_word, text)
     text = re.sub(r"(?<=\bnăm )[0-9OoZzIl]{4}\b", _year_digits, text)  # "năm Z024"
     text = re.sub(r"(?<=[A-Z])-\s+(?=\d)", "-", text)  # "COVID- 19": the hyphen at a line break or a blur
+    text = re.sub(r"(?<=[A-Z])©(?=[A-Z])", "O", text)  # "C©VID-19": a speckled O read as a copyright sign
     text = text[:1].upper() + text[1:]  # a trích yếu opens with a capital ("về việc": a speck on the V)
     text = re.sub(r"(?<=\w)['‘’`]+(?=\s|$)|(?<=\s)['‘’`]+(?=\w)", "", text)  # no apostrophe in Vietnamese
     if not text:
@@ -598,7 +658,25 @@ def summary_text(text: str) -> Normalised:
     return Normalised(text, certainty=certainty, notes=notes)
 
 
-_YEAR_WORD = re.compile(rf"(?<![\w/])([{LOWER}]{{2,4}})(?=\s+(?:19|20)\d\d\b)")
+def _has_letter_or_digit(token: str) -> bool:
+    """A letter or digit of a word: a modifier letter alone ("ˆ", a speck read as a circumflex) is none."""
+    return any(ch.isalnum() and unicodedata.category(ch) != "Lm" for ch in token)
+
+
+_YEAR_WORD = re.compile(rf"(?<![\w/])([{LOWER}]{{2,4}})(\s*)(?=(?:19|20)\d\d\b)")
+
+
+_GLUED_HYPHEN = re.compile(rf"(?<![\w-])([{LOWER}]+)-([{LOWER}]+)(?![\w-])")
+
+
+def _unhyphened(m: re.Match[str]) -> str:
+    """'hành chính-năm 2019': Vietnamese joins no two syllables with a hyphen, so one between two words in
+    small letters is a speck in the space; a foreign word's syllables ("ô-tô") stay."""
+    a, b = m.group(1), m.group(2)
+    if is_vietnamese_syllable(a) and is_vietnamese_syllable(b) and len(a) > 1 and len(b) > 1 \
+            and tone_count(a) + tone_count(b) > 0:
+        return f"{a} {b}"
+    return m.group(0)
 
 
 def _year_digits(m: re.Match[str]) -> str:
@@ -611,11 +689,11 @@ def _year_digits(m: re.Match[str]) -> str:
 def _year_word(m: re.Match[str]) -> str:
     """'hăm 2023', 'nằm 2021', 'năn 2016': before a year the word is "năm"; only a look-alike of its n (h, u,
     m, n) with one letter off is taken for it."""
-    word = m.group(1)
-    key = fold_key(word)
-    if word != "năm" and key[:1] in "nhum" and Levenshtein.distance(key, "nam") <= 1:
-        return "năm"
-    return word
+    word, space = m.group(1), m.group(2)
+    key = fold_key(word).replace("rn", "m").replace("nr", "m")  # "narn", "nănr": an m read as two letters
+    if key[:1] in "nhum" and Levenshtein.distance(key, "nam") <= 1:
+        return "năm "  # "nănr2018": the space lost too
+    return m.group(0) if space else word + space
 
 
 def _pair_semicolons(text: str) -> str:
@@ -816,6 +894,11 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(rf"(?<=[{LOWER}0-9])\s*;\s*(?=[{LOWER}{UPPER}0-9])", ", ", text)
     text = re.sub(rf"(?<=[{LOWER}])\s*:\s*(?=[{LOWER}0-9])", " ", text)
     text = re.sub(r"^T[ốồ](?=\s+\d)", "Tổ", text)  # "Tố 3": the hook of ổ read as an acute
+    text = re.sub(r"^T[ốồổ]S?(?=\d)", "Tổ ", text)  # "TốS6": the space of "Tổ 6" lost to a speck
+    text = re.sub(r"^(Tổ|Thôn|Xóm|Ấp|Khu phố|Số)\s*[.:]\s*(?=\d)", r"\1 ", text)  # "Tổ. 2": a speck after the word
+    text = re.sub(r"(?i)^th\w{0,2}(?=\s+đất\s+số\b)", lambda m: "Thửa" if fold_key(m[0]) in ("tha", "thu", "thua")
+                  else m[0], text)  # "Tha đất số": the ử lost
+    text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number
     text = _unit_words(text)
     text = re.sub(r"\b(thành phố|tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
     # a speck read as a full stop after a unit word: "tỉnh.Bình Định", "phường. Dư Hàng Kênh"
@@ -823,9 +906,12 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
                   r"\1 ", text)
     # a speck read as a full stop inside a place name: "huyện Phong. Điền, tỉnh ..."
     text = re.sub(rf"(?<=[{LOWER}]{{2}})\.\s+(?=[{UPPER}][{LOWER}]*,)", " ", text)
-    # "tỉnh Long, An": a speck read as a comma inside the province's name
+    # "tỉnh Long, An", "huyện Gia, Lâm": a speck read as a comma inside a unit's name
     text = re.sub(rf"(?<=\b[tT]ỉnh )([{UPPER}][{LOWER}]*),\s+([{UPPER}][{LOWER}]*)\b",
                   lambda m: f"{m[1]} {m[2]}" if places.is_province(f"{m[1]} {m[2]}") else m[0], text)
+    text = re.sub(rf"\b(huyện|quận|[xX]ã) ([{UPPER}][{LOWER}]*),\s+([{UPPER}][{LOWER}]*)\b(?=,|$)",
+                  lambda m: f"{m[1]} {m[2]} {m[3]}" if places.is_known(f"{m[2]} {m[3]}") and not places.is_known(m[2])
+                  else m[0], text)
     # prose goes on after the address ("..., tỉnh Nam Định, là hộ nghèo"): stop after the province
     # the last "tỉnh X" / "thành phố X" naming a province: a city of a province comes before it
     last = None

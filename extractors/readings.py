@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 
 from extractors import places
 from extractors.field_values import GIVEN_NAME_MISSING, UNUSUAL_NAME, FieldResult
+from extractors.issuer import AGENCY_CUT
 from extractors.normalise import ADDRESS_CUT, odd_words, split_unit
 from extractors.vietnamese import fold_key
 
@@ -41,17 +42,57 @@ PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title
 
 def plausible(res: FieldResult, kind: str | None, others: Sequence[FieldResult] = ()) -> bool:
     """A value that reads as real words (a place the gazetteer knows): readings with slips yield to it."""
+    if res.source.endswith(":implied") and any(not o.source.endswith(":implied") and not res.value.endswith(o.value)
+                                               for o in others):
+        # "CHỦ TỊCH" implied by "TM." where the seal hid the title yields to "PHÓ CHỦ TỊCH" read; "PHÓ TRƯỞNG
+        # PHÒNG" implied by "KT TRƯỞNG PHÒNG" does not yield to "TRƯỞNG PHÒNG": that is the "KT." line misread
+        return False
     if kind == "place":
         return places.is_known(res.value)
     if kind == "address" and any(ADDRESS_CUT in n for n in res.notes):
         return False  # "..., huyện Hải Hậu" cut short yields to "..., huyện Hải Hậu, tỉnh Nam Định"
     if kind == "name" and any(UNUSUAL_NAME in n or GIVEN_NAME_MISSING in n for n in res.notes):
         return False  # "Vũ Vặn Vinh" yields to "Vũ Văn Vinh": every syllable of the latter is a known name
+    if kind == "summary" and _head_of_longer(res, others):
+        return False  # "Triển khai thực" (its second line lost) yields to "Triển khai thực hiện phát triển ..."
+    if kind == "name" and _tail_of_longer(res, others):
+        return False  # "Đinh Toàn" (the seal hid two words, a mark repaired) yields to "Nguyễn Minh Đình Toàn"
+    if kind == "issuer" and any(o.value.startswith(res.value + " ") and split_unit(o.value)[1] is not None
+                                and split_unit(res.value)[1] is None for o in others):
+        return False  # "Phòng Tài nguyên và Môi trường" yields to "... huyện Bình Chánh": its unit line was lost
+    if kind == "issuer" and any(AGENCY_CUT in n for n in res.notes):
+        return False  # "Phòng Tài chính huyện Tiên Du" yields to "Phòng Tài chính - Kế hoạch huyện Tiên Du"
     if kind == "issuer" and not _unit_known(res.value, others):
         return False  # "Ủy ban nhân dân xã Vũ" (the name cut short) yields to "... xã Vũ Quý"
     if kind in PLAUSIBLE_TEXT:
         return not odd_words(res.value)
     return True
+
+
+def _head_of_longer(res: FieldResult, others: Sequence[FieldResult]) -> bool:
+    """The summary, read so by this reading alone, is, marks aside, the first words of a longer one another
+    reading gives in real words: a line lost to the blur cuts a summary short. Two readings that end it
+    alike are not cut: the longer one took in debris ("... nhập ngũ cà đá 08")."""
+    if sum(o.value == res.value for o in others) > 1:  # `others` holds res itself
+        return False
+    words = fold_key(res.value).split()
+    for other in others:
+        longer = fold_key(other.value).split()
+        if len(longer) > len(words) and longer[:len(words)] == words and not odd_words(other.value):
+            return True
+    return False
+
+
+def _tail_of_longer(res: FieldResult, others: Sequence[FieldResult]) -> bool:
+    """The name is, marks aside, the last words of a longer name another reading gives with every syllable
+    a known name: a seal hides the start of a name, it never adds a name's words before it."""
+    words = fold_key(res.value).split()
+    for other in others:
+        longer = fold_key(other.value).split()
+        if len(longer) > len(words) and longer[-len(words):] == words \
+                and not any(UNUSUAL_NAME in n or GIVEN_NAME_MISSING in n for n in other.notes):
+            return True
+    return False
 
 
 def _unit_known(issuer: str, others: Sequence[FieldResult]) -> bool:

@@ -58,8 +58,7 @@ def _is_title(text: str, signer: SignerRules, title_keys: list[str]) -> bool:
 
 def _is_authority(text: str, signer: SignerRules) -> bool:
     """"TM. ỦY BAN NHÂN DÂN", "KT- CHỦ TỊCH": the line above the title, read where the seal hid the title."""
-    codes = "|".join(re.escape(p.rstrip(".")) for p in signer.authority_prefixes if len(p.rstrip(".")) > 1)
-    return re.match(rf"^\W*(?:{codes})\s*[.,:;\-]", text) is not None
+    return strip_authority(text, signer.authority_prefixes)[0] is not None
 
 
 def _has_letters(text: str) -> bool:

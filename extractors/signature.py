@@ -27,10 +27,16 @@ class Signature:
 
 
 def strip_authority(text: str, prefixes: list[str]) -> tuple[str | None, str]:
+    """("KT", "CHỦ TỊCH") of "KT. CHỦ TỊCH", also as OCR reads the stop ("KT: ", "TM- ", "TM; ") or loses it
+    ("KT TRƯỞNG PHÒNG": a code of capitals before a title in capitals); (None, text) for another line."""
     t = re.sub(r"^[\W_]+", "", text)
     for p in sorted(prefixes, key=len, reverse=True):
         core = p.rstrip(".")
-        m = re.match(rf"^{re.escape(core)}\s*[.,:]\s*", t, flags=re.IGNORECASE)
+        m = re.match(rf"^{re.escape(core)}\s*[.,:;\-]\s*", t, flags=re.IGNORECASE)
+        if m is None and len(core) > 1:
+            m = re.match(rf"^{re.escape(core)}\s+(?=[^\W\d_]{{2,}})", t)
+            if m and not t[m.end():].split()[0].isupper():
+                m = None
         if m and (p.endswith(".") or len(core) > 1):
             return core.upper(), t[m.end():]
     return None, t

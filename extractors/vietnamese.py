@@ -114,9 +114,15 @@ def normalize_whitespace(text: str, keep_newlines: bool = True) -> str:
 @lru_cache(maxsize=4096)  # lines, mostly; a few whole texts (bounded: a few MB)
 def normalize_text(text: str, keep_newlines: bool = True) -> str:
     """NFC, traditional tone placement, clean whitespace: the form of every stored string."""
-    text = normalize_tones(nfc(_ZERO_WIDTH.sub("", text)))
-    # a tone moved off a letter can leave a stray mark after the word that now composes ("AṆ̀" -> "ẠǸ")
-    return unicodedata.normalize("NFC", normalize_whitespace(text, keep_newlines=keep_newlines))
+    for _ in range(4):
+        # a tone moved off a letter can leave a stray mark after the word that now composes ("AṆ̀" -> "ẠǸ"),
+        # and that word's tone may move again ("OÈ̆"): repeat until the form holds still
+        done = unicodedata.normalize("NFC", normalize_whitespace(normalize_tones(nfc(_ZERO_WIDTH.sub("", text))),
+                                                                  keep_newlines=keep_newlines))
+        if done == text:
+            break
+        text = done
+    return text
 
 
 @lru_cache(maxsize=65536)  # field rules fold the same lines and labels thousands of times a page

@@ -107,3 +107,43 @@ def test_the_signers_position_below_the_body_is_never_taken_for_the_title() -> N
     got = classify(view(words), RULES)
     assert got.doc_type == "to_trinh"
     assert all("TRƯỞNG" not in ln.text for ln in got.title_lines)
+
+
+def test_a_letter_whose_v_v_is_unreadable_is_told_by_its_addressee_line_but_flagged() -> None:
+    # "V/v" read as "Vậy": no title, no type symbol; "Kính gửi:" under the header is the letter's own
+    vv = line("Vậy báo cáo kết quả thực hiện tuyển", 300, 560) + line("chọn và gọi công dân nhập ngũ", 320, 625)
+    kinh_gui = line("Kính gửi: Ủy ban nhân dân tỉnh Nghệ An", 600, 760)
+    got = classify(view(page(None, number="Số: 655/UBND-VP", extra=vv + kinh_gui)), RULES)
+    assert got.doc_type == "cong_van" and got.confidence < 0.7 and got.problems
+    # without it the page stays unknown
+    assert classify(view(page(None, number="Số: 655/UBND-VP", extra=vv)), RULES).doc_type == "khac"
+
+
+def test_a_letter_with_a_lone_v_before_its_subject_is_a_letter() -> None:
+    vv = line("V báo cáo kết quả thực hiện tuyển", 300, 560) + line("chọn và gọi công dân nhập ngũ", 320, 625)
+    got = classify(view(page(None, number="Số: 655/UBND-VP", extra=vv)), RULES)
+    assert got.doc_type == "cong_van"
+
+
+def test_keywords_name_a_type_only_below_review_and_one_keyword_of_several_is_not_enough() -> None:
+    # "Căn cứ" alone (the page's body) names nothing; with "Điều 1" two of the decision's keywords stand, and
+    # since a resolution opens so too, the type comes below review with a note
+    assert classify(view(page(None, number="Số: 12/UBND")), RULES).doc_type == "khac"
+    body = line("Điều 1. Tặng Giấy khen cho ông Nguyễn Văn An", 300, 1180)
+    got = classify(view(page(None, number="Số: 12/UBND", extra=body)), RULES)
+    assert got.doc_type == "quyet_dinh" and got.confidence <= 0.6 and got.problems
+
+
+def test_a_type_named_by_phrases_yields_to_a_title_another_reading_read_and_never_overrides() -> None:
+    from extractors.classify import Classification
+    from extractors.fields import _type_over_readings
+
+    # a proposal whose title the main reading lost: its "Căn cứ" and "QUYẾT ĐỊNH:" are no decision's title
+    by_phrases = Classification("quyet_dinh", 0.6, problems=["type from phrases"], by_keywords=True)
+    got = _type_over_readings(by_phrases, [Classification("quyet_dinh", 0.6, by_keywords=True),
+                                           Classification("to_trinh", 0.98)])
+    assert got.doc_type == "to_trinh" and not got.by_keywords and not got.problems
+    assert _type_over_readings(by_phrases, [Classification("khac", 0.5)]) is by_phrases
+    # an unknown main reading does not take a type the others named by phrases only
+    main = Classification("khac", 0.5)
+    assert _type_over_readings(main, [Classification("cong_van", 0.6, by_keywords=True)]) is main

@@ -291,3 +291,28 @@ def test_the_title_the_seal_hid_whole_is_the_head_of_the_body_signed_for_and_rev
     # for a deputy the title is read or implied by "KT."; with no "TM." nothing is implied
     words = [w for w in words if w.text not in authority.split()]
     assert "signer_title" not in _analyse(words).fields
+
+
+def test_a_decisions_subject_is_found_across_a_speck_glued_before_a_name_word() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "THỊ TRẤN DIÊU TRÌ"], "Số: 229/QĐ-UBND", "Diêu Trì, ngày 18 tháng 5 năm 2019")
+             + line("QUYẾT ĐỊNH", 1150, 600, h=58)
+             + line("Về việc khen thưởng thành tích trong cải cách hành chính năm 2019", 500, 680)
+             + line("Điều 1. Tặng Giấy khen cho ông Nguyễn :Văn Hải, Phó Chủ tịch Hội Nông", 300, 900)
+             + line("dân, đã có thành tích xuất sắc.", 300, 970)
+             + line("Điều 2. Tiền thưởng kèm theo Giấy khen.", 300, 1040))
+    rec = _analyse(words)
+    assert rec.doc_type == "quyet_dinh" and rec.fields["subject_name"] == "Nguyễn Văn Hải"
+
+
+@pytest.mark.parametrize("read", [
+    "1. Cấp chó: Ông HÀ VĂN VINH, số định dãnh cá nhânz089082328131 -",  # a speck read as a letter
+    "1. Cấp chỏ: Ông HÀ VĂN VINH, số định đẳnh cá nhân”089082328131 -",  # a speck read as a quote
+])
+def test_an_id_glued_to_its_label_by_a_speck_is_still_its_value(read: str) -> None:
+    rules = load_rules()
+    page = view(line(read, 300, 800))
+    search = LabelledSearch(page, LabelIndex(F._labels_of(rules, "giay_phep_xay_dung")))
+    fields = rules.fields_of("giay_phep_xay_dung")
+    cand = search.find(fields["subject_id"], False)
+    assert cand is not None and cand.raw.lstrip("z”").startswith("089082328131")
+    assert search.find(fields["subject_name"], False).raw.startswith("Ông HÀ VĂN VINH")

@@ -14,6 +14,7 @@ from extractors.issuer import confirm_issuer, issuer_from_lines, qualify
 from extractors.normalise import (
     digits_field,
     expand_address,
+    make_date,
     parse_date,
     parse_doc_number,
     repair_article,
@@ -140,6 +141,10 @@ def _lines(*texts: str) -> list[Line]:
     (["UBND THÀNH PHỐ ĐÀ NẴNG", "ƯBNP QUẬN HẢI CHÂU"], "Ủy ban nhân dân quận Hải Châu"),
     (["UBND THÀNH PHỐ ĐÀ NẴNG", "SỞ XÂY ÂY DỰNG"], "Sở Xây dựng thành phố Đà Nẵng"),  # a tail read twice
     (["ỦY BAN NHÂN DÂN", "XÃ THANH AN"], "Ủy ban nhân dân xã Thanh An"),  # a name, not an echo
+    (["UBND HUYỆN Ý YÊN", "ỦYBAN NHÂNDÂN", "XÃ YÊN NINH"], "Ủy ban nhân dân xã Yên Ninh"),  # spaces lost
+    (["UBND HUYỆN Ý YÊN", "'ÙYBAN NHÂN DÂN", "XÃ YÊN NINH"], "Ủy ban nhân dân xã Yên Ninh"),  # a mark misread
+    (["*UBND.HU#ỆN BÌNH:CHÁNH", "PHÒNG TÀI NGUYÊN", "VÀ MÔI TRƯỜNG"],
+     "Phòng Tài nguyên và Môi trường huyện Bình Chánh"),  # a letter read as a speck, a colon in the name
 ])
 def test_issuer_from_header_lines(lines: list[str], want: str) -> None:
     cand = issuer_from_lines(_lines(*lines), COMMON)
@@ -773,3 +778,250 @@ def test_a_surname_one_letter_off_the_one_commonest_it_can_be_is_repaired_for_re
     # a given name first ("Trang", "Hoàn") may be a rare surname: it stays as read
     assert normalise(get_rules(), "name", "Trang Văn Bình").value == "Trang Văn Bình"
     assert normalise(get_rules(), "name", "Hoàn Văn Bình").value == "Hoàn Văn Bình"
+
+
+# ---------------------------------------------------------------------------------------------- stop 15
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Trâu Quỳ, nđày 02 tháng 6 năm 2022", "2022-06-02"),  # "ngày" with its g read as đ
+    ("Bắc Ninh, hgày 11 tháng 5 nắm 2018", "2018-05-11"),  # h for n
+    ("Củ Chi, ngày 16 tháng 10 nặh 2020", "2020-10-16"),  # "năm" with its m lost
+    ("Gia Lâm, ngày 22 tháng 3 năn! 2021-", "2021-03-22"),
+    ("Yên Ninh, ngày 13 tháng 8 hăm 2016", "2016-08-13"),
+    ("Bắc Ninh, hgày i 11 tháng 5 năm 2018", "2018-05-11"),  # a speck read as a letter before the day
+    ("Kinh Bắc) 09 tháng 01 năm 2019", "2019-01-09"),  # the place's comma read as a bracket, "ngày" lost
+])
+def test_date_line_words_as_a_poor_copy_reads_them(text: str, want: str) -> None:
+    assert date_from_line(_number_line((text, 1250, 400)), 80, 1.22)[0] == want
+
+
+def test_a_day_split_by_a_speck_is_joined_but_sent_to_a_clerk() -> None:
+    value, _, certainty, flags, _ = date_from_line(_number_line(("Củ Chi, ngày 1 6 tháng 10 năm 2020", 1250, 400)),
+                                                   80, 1.22)
+    assert value == "2020-10-16" and "unclear" in flags and certainty <= 0.4
+
+
+@pytest.mark.parametrize(("day", "month", "want"), [
+    ("16", "T0", "2020-10-16"),  # a month's tens is 1 or 0: T is the 1
+    ("13", "8i", "2020-08-13"),  # a speck glued after the month's one digit
+    ("13", "8ì", "2020-08-13"),
+    ("13", "1l", "2020-11-13"),  # l is a 1 here: 11 is a month, and stays
+    ("12", "Š", "2020-05-12"),  # S with a speck over it
+])
+def test_month_letters_of_a_poor_copy(day: str, month: str, want: str) -> None:
+    got = make_date(day, month, "2020", today=dt.date(2026, 1, 1))
+    assert got.value == want and got.repaired
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("s1gày 06,tháng 7 năm 2023", "2023-07-06"),  # "ngày" lost to a speck
+    (";ngày 06háng 7 năm 2023", "2023-07-06"),  # "tháng" glued to the day, its t lost
+])
+def test_labelled_date_words_as_a_poor_copy_reads_them(raw: str, want: str) -> None:
+    assert parse_date(raw).value == want
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Nguyễn Văn €ông Minh", "Nguyễn Văn Công Minh"),  # a sign read for a capital C
+    ("Huỳnh Văn\"bình", "Huỳnh Văn Bình"),  # a quote glued between two words
+    ("Nguyễn :Văn Hải", "Nguyễn Văn Hải"),  # a speck glued before a word
+    ("Nguyễn -Văn Hải", "Nguyễn Văn Hải"),
+])
+def test_name_specks_of_a_poor_copy(raw: str, want: str) -> None:
+    assert title_case_name(raw).value == want
+
+
+def test_a_clipped_first_word_that_is_also_a_given_name_is_still_a_hidden_surname() -> None:
+    # "yên" in small letters: the end of "Nguyễn" the seal hid, though "Yên" is a given name too
+    got = title_case_name("yên Ngọc Bình", list(COMMON.surnames), set(COMMON.name_syllables))
+    assert got.value == "Nguyễn Ngọc Bình" and got.repaired and got.certainty <= 0.5
+    whole = title_case_name("Yên Ngọc Bình", list(COMMON.surnames), set(COMMON.name_syllables))
+    assert whole.value == "Yên Ngọc Bình"  # capitalised, it is a name as printed
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Về việc khen thưởng thành tích trong cải cách hành chính-năm 2019",
+     "Về việc khen thưởng thành tích trong cải cách hành chính năm 2019"),  # a speck read as a hyphen
+    ("Kết luận của a Chủ tịch Ủy, ban nhân dân thị trấn tại cuộc họp",
+     "Kết luận của Chủ tịch Ủy ban nhân dân thị trấn tại cuộc họp"),  # a lone letter, a comma in the name
+    ("V báo cáo kết quả thực hiện tuyển chọn và gọi công dân nhập ngũ ˆ",
+     "V/v báo cáo kết quả thực hiện tuyển chọn và gọi công dân nhập ngũ"),  # "/v" lost, a lone circumflex
+    ("Và việc khen thưởng thành tích năm 2018", "Về việc khen thưởng thành tích năm 2018"),
+    ("Về Yiệc khen thưởng thành tích trong thu, chi ngân sách nhà nước nănr2018",
+     "Về việc khen thưởng thành tích trong thu, chi ngân sách nhà nước năm 2018"),  # m read as "nr", glued
+    ("Triển khai thực hiện phòng, chống dịch C©VID-19 năm 2021",
+     "Triển khai thực hiện phòng, chống dịch COVID-19 năm 2021"),
+])
+def test_more_summary_specks_of_a_poor_copy(raw: str, want: str) -> None:
+    assert summary_text(raw).value == want
+
+
+@pytest.mark.parametrize("clean", [
+    "Về việc mua xe ô-tô cho cơ quan",  # a foreign word's hyphen stays
+    "Về việc phát triển bảo hiểm y tế năm 2022",  # "y" is a word
+    "Về việc kiểm tra các hạng mục a) và b)",
+])
+def test_more_summary_cleaning_leaves_real_summaries_alone(clean: str) -> None:
+    assert summary_text(clean).value == clean
+
+
+def test_a_number_with_a_speck_after_it_is_read() -> None:
+    assert parse_doc_number("88”", KNOWN).value == "88"
+    assert parse_doc_number("8B'", KNOWN).value == "88"
+
+
+@pytest.mark.parametrize(("read", "want"), [
+    ("TốS6, phường Bãi Cháy, thành phố Hạ Long, tỉnh Quảng Ninh",
+     "Tổ 6, phường Bãi Cháy, thành phố Hạ Long, tỉnh Quảng Ninh"),
+    ("Tha đất số 622, tờ bản đồ số 17, phường Minh An, thành phố Hội An, tỉnh Quảng Nam",
+     "Thửa đất số 622, tờ bản đồ số 17, phường Minh An, thành phố Hội An, tỉnh Quảng Nam"),
+    ("Thửa đất số 838, tờ bản đồ số 18, .Số 16, đường Nguyễn Trãi, phường Mỹ Long, thành phố Long Xuyên, "
+     "tỉnh An Giang",
+     "Thửa đất số 838, tờ bản đồ số 18, Số 16, đường Nguyễn Trãi, phường Mỹ Long, thành phố Long Xuyên, "
+     "tỉnh An Giang"),
+    ("Thôn 9, xã Kim Lan, huyện Gia, Lâm, thành phố Hà Nội", "Thôn 9, xã Kim Lan, huyện Gia Lâm, thành phố Hà Nội"),
+])
+def test_more_address_specks_of_a_poor_copy(read: str, want: str) -> None:
+    assert expand_address(read, get_rules().common.address_abbreviations).value == want
+
+
+def test_a_comma_between_two_district_names_stays() -> None:
+    # "huyện Hòa Vang, Đà Nẵng": two names, the second no part of the first
+    got = expand_address("Thôn An Lộc, xã Hòa Tiến, huyện Hòa Vang, Đà Nẵng", {})
+    assert "Hòa Vang, Đà Nẵng" in got.value
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Ủy ban nhân dân xã Nhật Tân; huyện Kim Bảng, tỉnh Hà", "Ủy ban nhân dân xã Nhật Tân"),  # ; for ,
+    ("Uỷ bẩn nhân dân thị i trấn Phong \"Điền, huyện Phong Điền,", "Ủy ban nhân dân thị trấn Phong Điền"),
+    ("Ủy ban nhân dân.thị trấn Lâm, huyện v Yên, tỉnh Nam", "Ủy ban nhân dân thị trấn Lâm"),
+    ("Ủy ban nhân dân phường Đông Vĩnh thành phố Vinh", "Ủy ban nhân dân phường Đông Vĩnh"),  # comma lost
+])
+def test_registration_place_specks_of_a_poor_copy(raw: str, want: str) -> None:
+    from extractors.issuer import issuer_from_label
+
+    assert issuer_from_label(raw, COMMON)[0] == want
+
+
+def test_an_agency_name_that_is_the_start_of_one_known_agency_is_flagged_as_cut() -> None:
+    cut = issuer_from_lines(_lines("UBND HUYỆN TIÊN DU", "PHÒNG TÀI CHÍNH"), COMMON)
+    assert cut is not None and cut.raw == "Phòng Tài chính huyện Tiên Du" and cut.certainty <= 0.6
+    assert any("Phòng Tài chính - Kế hoạch" in n for n in cut.notes)
+    whole = issuer_from_lines(_lines("UBND HUYỆN TIÊN DU", "PHÒNG TÀI CHÍNH - KẾ HOẠCH"), COMMON)
+    assert whole is not None and whole.raw == "Phòng Tài chính - Kế hoạch huyện Tiên Du" and not whole.notes
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Hà:Nam,", "Hà Nam"),  # a colon inside the place
+    ("Hà: Nam,", "Hà Nam"),
+    ("Số: 24/NQ-HĐND Nam Định,", "Nam Định"),  # a merged number line still ends at its colon
+    ("Tp: Hà Nội", "Hà Nội"),
+])
+def test_place_with_a_speck_read_as_a_colon(raw: str, want: str) -> None:
+    from extractors.field_values import place_value
+
+    assert place_value(raw).value == want
+
+
+def test_marital_status_specks_and_a_fixed_phrase_a_letter_off() -> None:
+    from extractors.field_values import marital_value
+
+    got = marital_value("Đã ly hân theo' Bản án số 151/2020/HNGĐ- -ST, hiện tại\" chưa đăng ký kết hôn với ai",
+                        COMMON.marital_values)
+    assert got.value == "Đã ly hôn theo Bản án số 151/2020/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai"
+    # "với ai" is one letter from "mới": a phrase read right is never changed into another
+    assert marital_value("Chưa đăng ký kết hôn với ai", COMMON.marital_values).value == "Chưa đăng ký kết hôn với ai"
+
+
+def test_a_kt_line_whose_full_stop_was_lost_still_makes_the_signer_the_deputy() -> None:
+    # "KT TRƯỞNG PHÒNG:" and under it only the seal: the title line is hidden whole
+    from extractors.docview import DocView
+    from extractors.pipeline import PageResult
+    from extractors.signature import find_signature, strip_authority
+
+    words = line("Nơi nhận:", 300, 1500) + line("- Lưu: VT.", 300, 1560)
+    words += line("KT TRƯỞNG PHÒNG:", 1300, 1500) + line("Vũ Quốc Quang", 1320, 1820)
+    page = PageResult(0, "ocr", "", 300, W, H, words, "", 0.9)
+    sig = find_signature(DocView([page]), get_rules().common)
+    assert sig.title is not None and sig.title.raw == "PHÓ TRƯỞNG PHÒNG" and sig.title.certainty <= 0.6
+    prefixes = get_rules().common.signer.authority_prefixes
+    assert strip_authority("TM- ỦY BAN NHÂN DÂN", prefixes) == ("TM", "ỦY BAN NHÂN DÂN")
+    # a name or a title that starts with the code's letters is no authority line
+    assert strip_authority("TM Trần Minh", prefixes)[0] is None
+    assert strip_authority("KTX", prefixes)[0] is None
+
+
+def test_a_ward_number_alone_as_the_place_takes_the_issuers_unit_word() -> None:
+    from extractors.crosscheck import reconcile_place
+    from extractors.field_values import FieldResult
+
+    results = {"place": FieldResult("place", "1", 0.6, "place_date"),
+               "issuer": FieldResult("issuer", "Ủy ban nhân dân phường 1", 0.9, "header")}
+    reconcile_place(results)
+    assert results["place"].value == "Phường 1" and "repaired" in results["place"].flags
+    results = {"place": FieldResult("place", "1", 0.6, "place_date"),
+               "issuer": FieldResult("issuer", "Ủy ban nhân dân xã Yên Khánh", 0.9, "header")}
+    reconcile_place(results)
+    assert results["place"].value == "1"  # no number in the issuer: nothing to take
+
+
+def test_a_word_in_small_letters_takes_no_marks_from_a_name_in_capitals() -> None:
+    from extractors.consensus import Corpus, vote_marks
+
+    corpus = Corpus(["HỘI ĐỒNG NHÂN DÂN THÀNH PHỐ NAM ĐỊNH", "Ủy ban nhân dân thành phố Nam Định",
+                     "dự toán ngân sách thành phố năm 2022 với các"])
+    assert vote_marks("bổ sung dự toán ngân sách thành phố năm 2022", corpus)[0] == \
+        "bổ sung dự toán ngân sách thành phố năm 2022"
+    # the same word in small letters elsewhere still spells it
+    corpus = Corpus(["dự toán ngân sách thành phố năm 2022", "ngân sách thành phố năm 2022 với"])
+    assert vote_marks("dự toán ngân sách thành phố nằm 2022", corpus)[0] == "dự toán ngân sách thành phố năm 2022"
+
+
+def test_number_line_with_its_colon_read_as_a_chevron() -> None:
+    from extractors.field_rules import number_line_match
+
+    assert number_line_match(_number_line(("Số»01/CT-UBND", 300, 400))) is not None
+
+
+def test_a_letters_subject_stops_at_the_addressee_line_and_its_debris() -> None:
+    from extractors.docview import DocView
+    from extractors.field_rules import summary_vv
+    from extractors.pipeline import PageResult
+
+    words = line("Số: 716/UBND", 320, 300) + line("V/v triển khai tuyển chọn", 300, 370)
+    words += line("và gọi công dân nhập ngũ", 320, 430) + line("cà đá 08 Kĩnh gửi:", 300, 490)
+    page = PageResult(0, "ocr", "", 300, W, H, words, "", 0.9)
+    view_ = DocView([page])
+    number = next(ln for ln in view_.lines if ln.text.startswith("Số"))
+    cand = summary_vv(view_.first, number, [], get_rules().common)
+    assert cand is not None and cand.raw == "V/v triển khai tuyển chọn và gọi công dân nhập ngũ"
+
+
+def test_two_agency_codes_glued_are_split_and_one_that_contains_another_is_not() -> None:
+    assert parse_doc_number("148/TCKHVP", KNOWN).value == "148/TCKH-VP"
+    assert parse_doc_number("7/VPUB", KNOWN).value == "7/VPUB"
+
+
+def test_more_header_and_address_specks_of_a_poor_copy() -> None:
+    from extractors.issuer import _despeckled
+
+    assert _despeckled("*UBND.HU#ỆN BÌNH:CHÁNH") == "*UBND HUYỆN BÌNH CHÁNH"  # a letter read as a speck
+    assert _despeckled("PH#ỜNG 1") == "PHƯỜNG 1"
+    assert _despeckled("HUYỆN Ý YÊN") == "HUYỆN Ý YÊN"
+    got = expand_address("Tổ. 2, phường Hồng Gai, thành phố Hạ Long, tỉnh Quảng Ninh", {})
+    assert got.value == "Tổ 2, phường Hồng Gai, thành phố Hạ Long, tỉnh Quảng Ninh"
+
+
+def test_a_summary_under_the_title_stops_at_the_addressee_line_read_in_small_letters() -> None:
+    from extractors.docview import DocView
+    from extractors.field_rules import summary_after_title
+    from extractors.pipeline import PageResult
+
+    words = line("TỜ TRÌNH", 1150, 600, h=58) + line("Về việc đề nghị phê duyệt kế hoạch phòng cháy,", 700, 680)
+    words += line("chữa cháy năm 2022", 950, 745) + line("kính gửi Ủy ban nhân dân thành phố Đà Nẵng", 800, 810)
+    page = PageResult(0, "ocr", "", 300, W, H, words, "", 0.9)
+    view_ = DocView([page])
+    title = next(ln for ln in view_.lines if ln.text == "TỜ TRÌNH")
+    cand = summary_after_title(view_.first, [title], get_rules().common)
+    assert cand is not None and cand.raw == "Về việc đề nghị phê duyệt kế hoạch phòng cháy, chữa cháy năm 2022"

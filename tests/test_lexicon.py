@@ -117,3 +117,15 @@ def test_a_dash_between_two_words_stays() -> None:
     text = "Phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi"
     assert repair_text(text)[0] == text  # "tế xã" is inside "kinh tế xã hội", but the dash is printed
     assert repair_text("V/v kết quả tuyển - chọn công dân nhập ngũ")[0] == "V/v kết quả tuyển chọn công dân nhập ngũ"
+
+
+def test_a_word_a_letter_from_a_common_word_with_its_neighbour_is_doubted_not_repaired() -> None:
+    from extractors.lexicon import doubtful_words
+
+    text = "Kết luận của Chủ tịch Ủy ban nhân dân thành phố tại tuộc họp về cải cách hành chính"
+    assert doubtful_words(text) == [("tuộc", "cuộc")]
+    assert repair_text(text)[0] == text  # t for c is no look-alike: the reading may be right, a clerk decides
+    for clean in ("Kết luận của Chủ tịch Ủy ban nhân dân thành phố tại cuộc họp về cải cách hành chính",
+                  "Về việc tăng cường công tác phòng, chống thiên tai và tìm kiếm cứu nạn",
+                  "Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với công chức"):
+        assert doubtful_words(clean) == []

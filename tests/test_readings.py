@@ -185,3 +185,68 @@ def test_an_issuer_whose_unit_name_the_gazetteer_knows_wins_over_cut_readings() 
     assert got.value == "Ủy ban nhân dân xã Vũ Quý"
     assert _merge("issuer", "issuer", "Ủy ban nhân dân phường 4", "Ủy ban nhân dân phường 4",
                   "Ủy ban nhân dân phường 1").value == "Ủy ban nhân dân phường 4"  # numbered units: by majority
+
+
+def _src(name: str, value: str, source: str, conf: float = 0.8, notes: list[str] | None = None) -> FieldResult:
+    return FieldResult(name, value, conf, source, notes or [])
+
+
+def test_a_title_implied_where_the_seal_hid_it_yields_to_one_read() -> None:
+    implied = _src("signer_title", "CHỦ TỊCH", "signer_title:implied", 0.55)
+    read = _src("signer_title", "PHÓ CHỦ TỊCH", "signer_title", 0.6)
+    got = merge_readings([{"signer_title": implied}, {"signer_title": read}, {"signer_title": implied}],
+                         {"signer_title": "title_upper"})["signer_title"]
+    assert got.value == "PHÓ CHỦ TỊCH"
+
+
+def test_a_deputy_title_implied_by_the_kt_line_does_not_yield_to_that_line_read_as_a_title() -> None:
+    # "NI TRƯỞNG PHÒNG": the "KT." line with its code misread reads as the head's title
+    implied = _src("signer_title", "PHÓ TRƯỞNG PHÒNG", "signer_title:implied", 0.55)
+    read = _src("signer_title", "TRƯỞNG PHÒNG", "signer_title", 0.83)
+    got = merge_readings([{"signer_title": implied}, {"signer_title": implied}, {"signer_title": read}],
+                         {"signer_title": "title_upper"})["signer_title"]
+    assert got.value == "PHÓ TRƯỞNG PHÒNG"
+
+
+def test_a_name_that_is_the_end_of_a_longer_name_of_known_syllables_yields_to_it() -> None:
+    from config.doctypes import get_rules
+    from extractors.field_values import normalise
+
+    def read(raw: str, conf: float) -> dict[str, FieldResult]:
+        norm = normalise(get_rules(), "name", raw)
+        return {"signer_name": FieldResult("signer_name", norm.value, conf, "test", norm.notes)}
+
+    # the seal hid two words of one reading, and a mark of "Đình" made it the surname "Đinh"
+    readings = [read("Đinh Toàn", 0.43), read("Nguyễn Minh Đình Toàn", 0.37), read("Minh Đình Toàn", 0.25)]
+    assert merge_readings(readings, {"signer_name": "name"})["signer_name"].value == "Nguyễn Minh Đình Toàn"
+
+
+def test_a_summary_one_reading_cut_short_yields_to_a_longer_one_in_real_words() -> None:
+    got = _merge("summary", "summary", "Triển khai thực",
+                 "Triển khai thực hiện phát triển bảo hiểm xã hội tự nguyện năm 2017", None)
+    assert got.value == "Triển khai thực hiện phát triển bảo hiểm xã hội tự nguyện năm 2017"
+
+
+def test_a_summary_two_readings_end_alike_is_not_taken_for_cut() -> None:
+    # the third reading took in the debris of the next line: the two that agree are right
+    got = _merge("summary", "summary", "V/v triển khai tuyển chọn và gọi công dân nhập ngũ cà đá 08",
+                 "V/v triển khai tuyển chọn và gọi công dân nhập ngũ",
+                 "V/v triển khai tuyển chọn và gọi công dân nhập ngũ")
+    assert got.value == "V/v triển khai tuyển chọn và gọi công dân nhập ngũ"
+
+
+def test_an_agency_name_cut_short_yields_to_the_known_whole_name_even_outnumbered() -> None:
+    from extractors.issuer import AGENCY_CUT
+
+    cut = _src("issuer", "Phòng Tài chính huyện Tiên Du", "header", 0.58, [f"... / {AGENCY_CUT}: '...'?"])
+    whole = _src("issuer", "Phòng Tài chính - Kế hoạch huyện Tiên Du", "header", 0.48)
+    got = merge_readings([{"issuer": cut}, {"issuer": whole}, {"issuer": cut}], {"issuer": "issuer"})["issuer"]
+    assert got.value == "Phòng Tài chính - Kế hoạch huyện Tiên Du"
+
+
+def test_an_issuer_without_its_unit_yields_to_the_same_agency_with_it() -> None:
+    bare = _src("issuer", "Phòng Tài nguyên và Môi trường", "header", 0.35)
+    whole = _src("issuer", "Phòng Tài nguyên và Môi trường huyện Bình Chánh", "header", 0.25)
+    other = _src("issuer", "Bo Mg và Mỗi trường", "header", 0.19)
+    got = merge_readings([{"issuer": whole}, {"issuer": bare}, {"issuer": other}], {"issuer": "issuer"})["issuer"]
+    assert got.value == "Phòng Tài nguyên và Môi trường huyện Bình Chánh"
