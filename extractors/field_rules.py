@@ -110,7 +110,7 @@ class Header:
 
 _NUMBER_RE = re.compile(r"\bs[o0]\s*[:;.,»]")  # "Số»01/CT-UBND": the colon read as a chevron
 # "tháng 12 năm 2021" as OCR reads it ("tông 12 năm", "thẳng Š nữm")
-_DATE_RE = re.compile(r"\bt\w{0,4}ng\W{0,2}\s*(\S{1,6}?)\s*[,.]?\s*" + NAM_WORD + r"\W{0,2}\s*([0-9oOlISZ]{4})")
+_DATE_RE = re.compile(r"\bt\w{0,4}n[gh]\W{0,2}\s*(\S{1,6}?)\s*[,.]?\s*" + NAM_WORD + r"\W{0,2}\s*([0-9oOlISZ]{4})")
 
 
 def number_line_match(line: Line) -> re.Match[str] | None:
@@ -247,14 +247,16 @@ class LabelIndex:
         by_prefix = self._by_prefix(norm, idx, skip)
         ok_prefix = by_prefix[0] is not None and by_prefix[1] >= (92 if len(alnum_key(by_prefix[0])) < 8 else 88)
         if by_colon[0] is not None and by_colon[1] >= 84 and not (ok_prefix and by_prefix[1] > by_colon[1] + 3):
-            return by_colon
-        if ok_prefix:
-            best = self._more_specific(by_prefix, norm, idx, skip)
-            # the value starts after the label and its colon, if any
-            rest = text[best[2]:]
-            m2 = re.match(r"\s*[:;.]?\s*", rest)
-            return best[0], best[1], best[2] + (m2.end() if m2 else 0)
-        return None, 0.0, 0
+            best = by_colon
+        elif ok_prefix:
+            best = by_prefix
+        else:
+            return None, 0.0, 0
+        best = self._more_specific(best, norm, idx, skip)
+        # the value starts after the label and its colon, if any
+        rest = text[best[2]:]
+        m2 = re.match(r"\s*[:;.]?\s*", rest)
+        return best[0], best[1], best[2] + (m2.end() if m2 else 0)
 
     def _by_colon(self, body: str, skip: int) -> tuple[str | None, float, int]:
         colon = body.find(":")
@@ -288,13 +290,25 @@ class LabelIndex:
 
     def _more_specific(self, best: tuple[str | None, float, int], norm: str, idx: list[int], skip: int
                        ) -> tuple[str | None, float, int]:
-        """'Họ, chữ đệm, tên' matched, but the line goes on 'người mẹ ...': the longer label it spells."""
+        """'Họ, chữ đệm, tên' matched, but the line goes on 'người mẹ ...' (or ': 1gười*mẹ:', a colon misplaced):
+        the longer label whose own words its next words spell best, not merely the first close enough ("người
+        nẹ" is the mother's, though "người cha" is as long)."""
         key = alnum_key(best[0] or "")
+        found: tuple[float, str] | None = None
         for k in self.keys:
-            if (len(k) > len(key) + 2 and k.startswith(key) and len(norm) >= len(k)
-                    and fuzz.ratio(norm[: len(k)], k) >= 80):
-                return self.labels[k], best[1], skip + idx[len(k) - 1] + 1
-        return best
+            if len(k) <= len(key) + 2 or not k.startswith(key) or len(norm) < len(k) - 1:
+                continue
+            tail = k[len(key):]
+            score = max(fuzz.ratio(norm[len(key):len(key) + n], tail) for n in (len(tail) - 1, len(tail), len(tail) + 1))
+            if score >= 78 and (found is None or score > found[0]):
+                found = (score, k)
+        if found is None:
+            return best
+        k = found[1]
+        end = min(len(k), len(norm)) - 1
+        while end + 1 < len(norm) and norm[end + 1] != " ":  # the tail's last word read with a speck: "mẹ"
+            end += 1
+        return self.labels[k], best[1], skip + idx[end] + 1
 
     def inner_starts(self, line: Line) -> list[int]:
         """Offsets inside a line where another label begins, followed by a colon."""

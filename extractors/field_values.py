@@ -114,6 +114,7 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     # "Bản án số 280/2013/HNGĐ- ST": a case number's code has no space; "ly hôn theo: Bản án": no colon
     norm.value = re.sub(r"(?<=[A-ZĐ])(?:\s*-)+\s*(?=[A-ZĐ]{2})", "-", norm.value)  # "HNGĐ- -ST" too
     norm.value = re.sub(r"(?<=\btheo)\s*[:;.]\s*", " ", norm.value)
+    norm.value = re.sub(r"\b([Bb]ản án) s\w{1,2}(?= \d)", r"\1 số", norm.value)  # "Bản án sấ 56/2014"
     norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”,;:]+(?=[a-zà-ỹđ])", " ", norm.value)  # 'đăng ký"kết hôn', 'kết,hôn'
     norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”'\\`]+(?=\s)", "", norm.value)  # 'theo\\' Bản án', 'hiện tại" chưa'
     mended = _fixed_phrases(norm.value, values)  # "Đã ly hân theo": a mark off the printed "đã ly hôn"
@@ -152,8 +153,11 @@ def _fixed_phrases(value: str, values: list[str]) -> str:
             continue
         for i in range(len(words) - n + 1):
             run = " ".join(words[i:i + n])
-            if Levenshtein.distance(fold_key(run), key) <= 1 and all(w.isalpha() for w in words[i:i + n]) \
-                    and not any(fold_key(run) in fold_key(v) for v in values):  # a phrase read right stays
+            if run.lower() == phrase or not all(w.isalpha() for w in words[i:i + n]):
+                continue
+            # marks off ("ly hồn"), or a letter off where the letters are no other phrase ("với ai" stays)
+            if fold_key(run) == key or (Levenshtein.distance(fold_key(run), key) == 1
+                                        and not any(fold_key(run) in fold_key(v) for v in values)):
                 fixed = phrase[:1].upper() + phrase[1:] if run[:1].isupper() else phrase
                 words[i:i + n] = fixed.split()
     return " ".join(words)
@@ -236,8 +240,8 @@ def place_value(raw: str) -> Normalised:
     Only the capitalised words just before "ngày" are the place: a merged "Số: ..." or stamp debris
     before them is not."""
     # a merged "Số: ..." ends at its colon; a quote is a speck inside the place ('Sơn "Trà'), not a border
-    # a colon inside a place name is a speck too ("Hà:Nam", "Hà: Nam"), not the end of a merged "Số:"
-    raw = re.sub(rf"(?<!\w)([{UPPER}][{LOWER}]*)\s*:\s*([{UPPER}][{LOWER}]*)",
+    # a colon or hyphen inside a place name is a speck too ("Hà:Nam", "Nam-Định"), not the end of a merged "Số:"
+    raw = re.sub(rf"(?<!\w)([{UPPER}][{LOWER}]*)\s*[:\-]\s*([{UPPER}][{LOWER}]*)",
                  lambda m: f"{m[1]} {m[2]}" if places.is_known(f"{m[1]} {m[2]}") else m[0], raw)
     text = join_address_phrases(clean_value(re.sub(r"[\"“”]", " ", raw).split(":")[-1]))  # "Thành. phố"
     words = text.split()

@@ -200,7 +200,12 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
         if changed:
             flags.add("consensus")
     if rule.type in LEXICON_TYPES and ctx.lexicon:
-        value, notes = _lexicon_repair(ctx, value, cand)
+        if value.isupper():
+            # a business's name in capitals ("VẬT LIỆU XÂY ĐỰNG"): its common words are checked in small letters
+            lowered, notes = _lexicon_repair(ctx, value.lower(), cand)
+            value = lowered.upper() if notes else value
+        else:
+            value, notes = _lexicon_repair(ctx, value, cand)
         if notes:
             flags.add("lexicon")
             norm.notes.append(f"sửa theo từ điển: {', '.join(notes)} / repaired from the dictionary")
@@ -214,7 +219,7 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
 
 CONSENSUS_TYPES = {"summary", "name"}
 RESTATED_TYPES = {"summary"}
-LEXICON_TYPES = {"summary"}
+LEXICON_TYPES = {"summary", "upper_text"}
 DOUBTFUL_TEXT_CONFIDENCE = 0.6  # below review: a word a letter from a common word beside it
 
 

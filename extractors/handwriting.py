@@ -98,14 +98,15 @@ def doc_number_from_line(line: Line, start: int, known_symbols: list[str], max_c
 # the line is matched folded (lower case): the letters OCR reads for digits are lower case here
 # "2O2l", "2O21": two real digits at least; or three and anything in their midst, a speck's space too ("2B1 6")
 _YEAR = r"(?P<year>(?=(?:[^\d\s]*\d){2})[0-9oilszqbg]{4}|\d(?:\s?[0-9a-z]){2}\s?\d(?![0-9a-z]))"
-_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}ng|(?<=\d)h\w{0,2}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
+_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}n[gh]|(?<=\d)h\w{0,2}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
                r"\s*[,.]?\s*(?P<nam>" + NAM_WORD + r")\W{0,2}\s*" + _YEAR)
-_DATE_TAIL = r"(?P<day>.{0,7}?)\s*" + _MONTH_YEAR
+_DATE_TAIL = r"(?P<day>.{0,7}?)[\-–]?\s*" + _MONTH_YEAR  # "ngày 03-tháng 8": a speck for the space
 # after the place's comma first: with the day left blank, "Quảng Ngãi, ngày tháng" must not read "Ngãi" as "ngày"
 _DATE_PARTS_AFTER_COMMA = re.compile(r",\s*(?P<ng>" + NGAY_AFTER_COMMA + ")" + _DATE_TAIL)
 _DATE_PARTS = re.compile(r"(?P<ng>\bng(?!ai\b)[a-z]{0,3})" + _DATE_TAIL)
 # "Phong Điền, 08 tháng 9 năm 2022": the word "ngày" lost to noise; the printed day digits follow the comma
-_DATE_PARTS_NO_NGAY = re.compile(r"[,;)]\s*(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})\s*" + _MONTH_YEAR)  # "Bắc) 09"
+# "Bắc) 09 tháng", "Phước, 199 01 túng 7": the comma read as a bracket, "ngày" read as debris
+_DATE_PARTS_NO_NGAY = re.compile(r"[,;)]\s*(?:[^\s,]{1,4}\s+)?(?P<ng>)(?P<day>[0-9OoIlSZ]{1,2})[\-–]?\s*" + _MONTH_YEAR)
 
 
 def _printed_day(text: str) -> bool:
@@ -161,7 +162,7 @@ def date_from_line(line: Line, max_conf: float, height_ratio: float, years: Coll
                             f" / day and month unreadable, year {m.group(1)}: probably handwritten"]).astuple()
         return None
     text = line.text
-    day, joined = _unspecked_day(text[parts.day[0]: parts.day[1]].strip(" .,:;'\"`-_"))
+    day, joined = _unspecked_day(text[parts.day[0]: parts.day[1]].strip(" .,:;'\"`-_“”‘’*„"))
     month = text[parts.month[0]: parts.month[1]]
     year = text[parts.year[0]: parts.year[1]]
     words = line.words_in(parts.ng_start, parts.year[1])

@@ -91,8 +91,8 @@ NAM_WORD = r"[nh][a-z]{1,3}"
 # "ngày" after the place's comma, folded: "ngay", "ngảy", "hgày" (h for n), "nđày" (folds to "nday")
 NGAY_AFTER_COMMA = r"(?:[nh]g[a-z]{0,3}|n[a-z]{0,2}y)\b"
 # "tháng" as OCR reads it, folded: "thang", "tông", "thẳng"; glued to the day with its t lost ("06háng")
-THANG_WORD = r"(?:\bt\w{0,4}ng|(?<=\d)t?h\w{0,2}ng)"
-_WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*" + THANG_WORD + r"\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
+THANG_WORD = r"(?:\bt\w{0,4}n[gh]|(?<=\d)t?h\w{0,2}ng)"  # "thánh" too
+_WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.\-–]?\s*" + THANG_WORD + r"\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
                          + NAM_WORD + r"\W{0,2}\s*(\S{4})", re.IGNORECASE)
 # the word "ngày" lost to a speck ("s1gày 06,tháng 7 năm 2023"): the day is the token before "tháng"
 _WORDS_DATE_NO_NGAY = re.compile(r"(?<!\S)(\d{1,2})\s*[,.]?\s*" + THANG_WORD + r"\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
@@ -441,6 +441,7 @@ def title_case_name(text: str, surnames: list[str] | None = None, given: set[str
     text = clean_value(text)
     text = unglue_name(text)
     text = re.sub(rf"(?<=[{LOWER}])\s+[-:.'\"“”](?=[{UPPER}])", " ", text)  # "Nguyễn :Văn Hải": a speck glued on
+    text = re.sub(rf"(?<=[{LOWER}]):\s+(?=[{UPPER}][{LOWER}]+\b)", " ", text)  # "Lê Thị: Anh"
     text = re.split(r"[,;:(]", text)[0].strip()
     text = re.sub(r"(?<=[^\W\d_])[.·•](?=[^\W\d_])", " ", text)  # "Minh.Việt": a speck read as a dot
     words = text.split()
@@ -590,6 +591,9 @@ def upper_text(text: str) -> Normalised:
     text = re.sub(rf"(?<=[{UPPER}])[,:;.\-](?=\s*[{UPPER}])",
                   lambda m: " " if not m.string[m.end():m.end() + 1].isspace() else "", text)
     text = re.sub(r"\s+", " ", text)
+    # "HỘ KINH DOẠNH": the fixed opening of a household business's name, a mark off
+    text = re.sub(r"^H\w\s*KINH\s*D\w{3,4}(?=\s)", lambda m: "HỘ KINH DOANH"
+                  if fold_key(m[0]).replace(" ", "") == "hokinhdoanh" else m[0], text)  # "HỘ KINHDOANH" too
     words = text.split()
     if len(words) > 2 and len(words[-1]) == 1 and not words[-1].isalpha():
         return Normalised(" ".join(words[:-1]), certainty=0.7, notes=["bỏ ký tự lạ ở cuối / stray character dropped"])
@@ -899,6 +903,17 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(r"(?i)^th\w{0,2}(?=\s+đất\s+số\b)", lambda m: "Thửa" if fold_key(m[0]) in ("tha", "thu", "thua")
                   else m[0], text)  # "Tha đất số": the ử lost
     text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number
+    text = re.sub(r",\s*[:;.\-–]\s+", ", ", text)  # "Thôn Đông, : xã Đa Tốn": a speck after the comma
+    text = re.sub(rf"\b(thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường),\s+(?=[{UPPER}])", r"\1 ", text)  # "huyện, Tuy"
+    # after a comma an administrative unit word is in small letters ("..., Huyện Tiên Du": a speck read as a
+    # capital), and a comma is lost before one that follows a name or a number ("Thôn Đông xã Yên Thọ")
+    # ("Thành phố Hồ Chí Minh" keeps its capital: it is the city's name as written)
+    text = re.sub(r"(?<=, )(Tỉnh|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường)(?= )", lambda m: m[0].lower(), text)
+    text = re.sub(rf"(?<![\w])([{UPPER}0-9][{LOWER}0-9]*) (?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) "
+                  rf"[{UPPER}0-9])", r"\1, ", text)
+    text = re.sub(rf"\b([{UPPER}][{LOWER}]+)-([{UPPER}][{LOWER}]+)\b",
+                  lambda m: f"{m[1]} {m[2]}" if places.is_known(f"{m[1]} {m[2]}") else m[0], text)  # "Tuy-Phước"
+    text = re.sub(r"(?<=\s)[-–](?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường)\b)", "", text)  # "-thành phố"
     text = _unit_words(text)
     text = re.sub(r"\b(thành phố|tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
     # a speck read as a full stop after a unit word: "tỉnh.Bình Định", "phường. Dư Hàng Kênh"

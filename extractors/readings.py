@@ -196,8 +196,12 @@ def _to_review(res: FieldResult, note: str) -> FieldResult:
 
 
 def vote_words(present: list[FieldResult], kind: str | None = None) -> FieldResult:
-    """The main reading, each word replaced where the other readings agree on another in its place."""
-    main = present[0]
+    """The main reading, each word replaced where the other readings agree on another in its place; when the
+    main reading is the odd one out (it ran on into the body, or jumbled the lines), the surer of the two
+    most alike stands in for it."""
+    central = _central(present)
+    main = present[0] if any(r is present[0] for r in central) else max(central, key=lambda r: r.confidence)
+    present = [main, *(r for r in present if r is not main)]
     tokens = main.value.split()
     proposals: list[Counter[str]] = [Counter() for _ in tokens]
     for other in present[1:]:

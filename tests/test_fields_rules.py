@@ -316,3 +316,28 @@ def test_an_id_glued_to_its_label_by_a_speck_is_still_its_value(read: str) -> No
     cand = search.find(fields["subject_id"], False)
     assert cand is not None and cand.raw.lstrip("z”").startswith("089082328131")
     assert search.find(fields["subject_name"], False).raw.startswith("Ông HÀ VĂN VINH")
+
+
+@pytest.mark.parametrize(("read", "label", "value"), [
+    ("Họ, chữ đệm, tên người nẹ: PHẠM THỊ HUỆ", "Họ, chữ đệm, tên người mẹ", "PHẠM THỊ HUỆ"),  # not "người cha"
+    ("Họ, chữ đệm, tên người i mẹ: PHẠM THỊ HUỆ.", "Họ, chữ đệm, tên người mẹ", "PHẠM THỊ HUỆ."),  # a speck inside
+    ("Họ, chữ đệm, tên: 1gười*mẹ: NGUYÊN THANH HUỆ", "Họ, chữ đệm, tên người mẹ", "NGUYÊN THANH HUỆ"),  # colon early
+    ("Họ,,chữ đệm, tên; „VÕ THỊ ÁNH", "Họ, chữ đệm, tên", "„VÕ THỊ ÁNH"),  # the child's, not "tên cha"
+    ("Họ, chữ đệm, tên người đi khai sinh: VÕ TRỌNG CHIẾN", "Họ, chữ đệm, tên người đi khai sinh", "VÕ TRỌNG CHIẾN"),
+    ("Họ, chữ đệm, tên người cha: VÕ TRỌNG CHIẾN", "Họ, chữ đệm, tên người cha", "VÕ TRỌNG CHIẾN"),
+])
+def test_the_longer_label_a_line_spells_best_is_taken_not_the_first_close_one(read: str, label: str, value: str
+                                                                             ) -> None:
+    index = LabelIndex(F._labels_of(load_rules(), "giay_khai_sinh"))
+    got, _, start = index.match_start(read)
+    assert got == label and read[start:] == value
+
+
+def test_a_decisions_subject_is_found_past_quotes_and_a_colon_of_specks() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "PHƯỜNG HÀ KHẨU"], "Số: 12/QĐ-UBND", "Hà Khẩu, ngày 18 tháng 5 năm 2019")
+             + line("QUYẾT ĐỊNH", 1150, 600, h=58)
+             + line("Về việc hưởng trợ cấp xã hội hằng tháng", 800, 680)
+             + line("Điều 1. Trợ cấp xã hội hằng tháng đối với \"bà 'Lê Thị: Anh, sinh ngày", 300, 900)
+             + line("Điều 2. Giao Công chức Lao động phối hợp.", 300, 1040))
+    rec = _analyse(words)
+    assert rec.fields["subject_name"] == "Lê Thị Anh"

@@ -1025,3 +1025,59 @@ def test_a_summary_under_the_title_stops_at_the_addressee_line_read_in_small_let
     title = next(ln for ln in view_.lines if ln.text == "TỜ TRÌNH")
     cand = summary_after_title(view_.first, [title], get_rules().common)
     assert cand is not None and cand.raw == "Về việc đề nghị phê duyệt kế hoạch phòng cháy, chữa cháy năm 2022"
+
+
+@pytest.mark.parametrize(("read", "want"), [
+    ("Thôn 6, xã Nội Duệ, Huyện Tiên Du, tỉnh Bắc Ninh", "Thôn 6, xã Nội Duệ, huyện Tiên Du, tỉnh Bắc Ninh"),
+    ("Thôn Đông xã Yên Thọ, huyện Ý Yên, tỉnh Nam Định", "Thôn Đông, xã Yên Thọ, huyện Ý Yên, tỉnh Nam Định"),
+    ("Số 74, đường Trần Phú, phường, Hà Khẩu, thành phố Hạ Long, tỉnh Quảng Ninh",
+     "Số 74, đường Trần Phú, phường Hà Khẩu, thành phố Hạ Long, tỉnh Quảng Ninh"),
+    ("Thửa đất số 92, tờ bản đồ số 28, Thôn Đông, : xã Đa Tốn, huyện Gia Lâm, -thành phố Hà Nội",
+     "Thửa đất số 92, tờ bản đồ số 28, Thôn Đông, xã Đa Tốn, huyện Gia Lâm, thành phố Hà Nội"),
+    ("Số 122, đường Hùng Vương, thị trấn Tuy-Phước, huyện, Tuy Phước, tỉnh Bình Định",
+     "Số 122, đường Hùng Vương, thị trấn Tuy Phước, huyện Tuy Phước, tỉnh Bình Định"),
+])
+def test_address_unit_words_with_specks_lost_commas_and_capitals(read: str, want: str) -> None:
+    assert expand_address(read, {}).value == want
+
+
+def test_a_household_business_name_keeps_its_fixed_opening_and_common_words() -> None:
+    from extractors.normalise import upper_text
+
+    assert upper_text("HỘ KINH DOẠNH CẮT TÓC PHONG HƯNG").value == "HỘ KINH DOANH CẮT TÓC PHONG HƯNG"
+    assert upper_text("HỘ KINHDOANH VÀNG BẠC PHÚC").value == "HỘ KINH DOANH VÀNG BẠC PHÚC"
+    assert upper_text("HỘ KINH-DOANH TIỆM, MAY VINH HƯNG").value == "HỘ KINH DOANH TIỆM MAY VINH HƯNG"
+    assert upper_text("CÔNG TY TNHH A&B").value == "CÔNG TY TNHH A&B"
+
+
+def test_a_place_with_a_speck_read_as_a_hyphen() -> None:
+    from extractors.field_values import place_value
+
+    assert place_value("Nam-Định,").value == "Nam Định"
+
+
+def test_a_marital_status_whose_fixed_words_lost_their_marks() -> None:
+    from extractors.field_values import marital_value
+
+    got = marital_value("Đã ly hồn theo Bản án sấ 56/2014/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai",
+                        COMMON.marital_values)
+    assert got.value == "Đã ly hôn theo Bản án số 56/2014/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai"
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Tuy Phước, 199 01 túng 7 năm 2019", "2019-07-01"),  # "ngày" read as debris
+    ("Hà Nội, ngày 02“ tháng 9 năm 2016", "2016-09-02"),  # a speck after the day
+])
+def test_more_date_lines_of_a_poor_copy(text: str, want: str) -> None:
+    assert date_from_line(_number_line((text, 1250, 400)), 80, 1.22)[0] == want
+    assert parse_date("ngày 03-tháng 8 năm 2016").value == "2016-08-03"
+
+
+def test_month_word_read_with_nh_for_ng() -> None:
+    ln = _number_line(("Diễn Kỷ, ngày 26 thánh 11 năm 2023", 1250, 400))
+    assert date_from_line(ln, 80, 1.22)[0] == "2023-11-26"
+
+
+def test_a_name_with_a_colon_speck_after_a_word() -> None:
+    assert title_case_name("Lê Thị: Anh").value == "Lê Thị Anh"
+    assert title_case_name("Lê Thị Anh: sinh năm 1950").value == "Lê Thị Anh"  # a clause after a colon is cut

@@ -250,3 +250,12 @@ def test_an_issuer_without_its_unit_yields_to_the_same_agency_with_it() -> None:
     other = _src("issuer", "Bo Mg và Mỗi trường", "header", 0.19)
     got = merge_readings([{"issuer": whole}, {"issuer": bare}, {"issuer": other}], {"issuer": "issuer"})["issuer"]
     assert got.value == "Phòng Tài nguyên và Môi trường huyện Bình Chánh"
+
+
+def test_a_main_reading_that_ran_on_into_the_body_is_not_the_base_of_the_word_vote() -> None:
+    ran_on = _src("summary", "Về việc tăng cường xây dựng nông thôn mới nâng cao qua, xây dựng nông thôn mới nâng "
+                             "cao trên địa bàn xã đã đạt được những kết quả nhất định", "summary", 0.23)
+    a = _src("summary", "Về việc tăng HÔNG xây dựng nông thôn mới nâng cao", "summary", 0.40)
+    b = _src("summary", "Về việc tăng cường xây dựng nông thôn mới nâng cao", "summary", 0.39)
+    got = merge_readings([{"summary": ran_on}, {"summary": a}, {"summary": b}], {"summary": "summary"})["summary"]
+    assert got.value == "Về việc tăng cường xây dựng nông thôn mới nâng cao"
