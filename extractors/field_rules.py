@@ -252,7 +252,11 @@ class LabelIndex:
             best = by_prefix
         else:
             return None, 0.0, 0
-        best = self._more_specific(best, norm, idx, skip)
+        specific = self._more_specific(best, norm, idx, skip)
+        # after a colon, a longer label counts only with a colon of its own ("tên: 1gười*mẹ: NGUYÊN"): in
+        # "Đăng ký lần đầu: ngày 03 tháng 8" the "ngày" is the value's
+        if best is not by_colon or ":" in text[specific[2]: specific[2] + 3]:
+            best = specific
         # the value starts after the label and its colon, if any
         rest = text[best[2]:]
         m2 = re.match(r"\s*[:;.]?\s*", rest)

@@ -115,6 +115,12 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     norm.value = re.sub(r"(?<=[A-ZĐ])(?:\s*-)+\s*(?=[A-ZĐ]{2})", "-", norm.value)  # "HNGĐ- -ST" too
     norm.value = re.sub(r"(?<=\btheo)\s*[:;.]\s*", " ", norm.value)
     norm.value = re.sub(r"\b([Bb]ản án) s\w{1,2}(?= \d)", r"\1 số", norm.value)  # "Bản án sấ 56/2014"
+    # a judgment's code ends in ST (first instance) or PT (appeal): "HNGĐ-SE" is a letter off; the status goes
+    # on after a comma ("..., hiện tại chưa ...")
+    norm.value = re.sub(r"(?<=HNGĐ-)[A-Z]{2}\b", lambda m: _court_level(m[0]), norm.value)
+    norm.value = re.sub(r"(?<=[\w/])\s+(?=hiện tại\b)", ", ", norm.value)
+    # nothing stands between "hiện tại" and the fixed status but a speck ("hiện tại Ni chưa đăng ký")
+    norm.value = re.sub(r"\b(hiện tại),?\s+[^\s,]{1,2}\s+(?=(?:chưa|đang|đã)\b)", r"\1 ", norm.value)
     norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”,;:]+(?=[a-zà-ỹđ])", " ", norm.value)  # 'đăng ký"kết hôn', 'kết,hôn'
     norm.value = re.sub(r"(?<=[a-zà-ỹđ])[\"“”'\\`]+(?=\s)", "", norm.value)  # 'theo\\' Bản án', 'hiện tại" chưa'
     mended = _fixed_phrases(norm.value, values)  # "Đã ly hân theo": a mark off the printed "đã ly hôn"
@@ -135,12 +141,17 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     ending = max(endings, key=len)
     tail = norm.value[len(norm.value) - len(ending):]
     whole = len(tail) == len(norm.value)
-    if tail != ending and (tail.lower() != ending or not whole):  # "chưa đăng ký Kết hôn": a case slip too
+    if tail != ending and not (whole and tail == ending[:1].upper() + ending[1:]):  # "Kết hôn", "CHưa": case slips
         # "chưa đặng ký kết hôn": the printed phrase is fixed, only its marks were misread
         norm.value = norm.value[: len(norm.value) - len(ending)] + (
             ending[:1].upper() + ending[1:] if whole and tail[:1].isupper() else ending)
         norm.repaired, norm.certainty = True, 0.9
     return norm
+
+
+def _court_level(code: str) -> str:
+    near = [c for c in ("ST", "PT") if Levenshtein.distance(c, code) <= 1]
+    return near[0] if len(near) == 1 else code
 
 
 def _fixed_phrases(value: str, values: list[str]) -> str:

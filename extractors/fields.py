@@ -110,8 +110,10 @@ def _type_over_readings(main: Classification, others: list[Classification]) -> C
         return main  # none, or readings that disagree: an unknown type is better than a wrong one
     doc_type = found.pop()
     conf = min(c.confidence for c in others if c.doc_type == doc_type)
+    title_score = min(c.title_score for c in others if c.doc_type == doc_type)  # how well they read the title
     problems = [] if main.by_keywords else main.problems  # the phrases' note spoke of the type now replaced
-    return replace(main, doc_type=doc_type, confidence=conf, by_keywords=False, problems=problems,
+    return replace(main, doc_type=doc_type, confidence=conf, title_score=title_score, by_keywords=False,
+                   problems=problems,
                    evidence=[*main.evidence, f"type from the other readings of the copy: {doc_type}"])
 
 
@@ -175,10 +177,15 @@ def extract_one(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
             cands = [c for c in [prose_search(ctx.view, rule, ctx.header.title)] if c is not None]
         else:
             cands = ctx.search.find_all(rule, multiline)
+        unreadable = None
         for cand in cands:
             res = finish_candidate(ctx, name, rule, cand)
-            if res is not None:
+            if res is not None and "missing" not in res.flags:
                 return res
+            unreadable = unreadable or res
+        if rule.source is not None:
+            return builtin(ctx, name, rule) or unreadable
+        return unreadable
     if rule.source is not None:
         return builtin(ctx, name, rule)
     return None
@@ -187,6 +194,10 @@ def extract_one(ctx: Context, name: str, rule: FieldRule) -> FieldResult | None:
 def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) -> FieldResult | None:
     norm = normalise(ctx.rules, rule.type, cand.raw)
     if norm.value is None:
+        if norm.notes and rule.labels and any(ch.isalnum() for ch in cand.raw):
+            # the label is there and something stands after it that is no valid value ("47/11/1985"): the clerk
+            # is told, rather than the field left out in silence
+            return FieldResult(name, "", 0.0, cand.source, [*cand.notes, *norm.notes], {"missing"}, cand.lines)
         return None
     conf = _confidence(cand, norm)
     flags = set(cand.flags) | ({"repaired"} if norm.repaired else set())

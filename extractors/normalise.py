@@ -659,6 +659,10 @@ def summary_text(text: str) -> Normalised:
     odd = odd_words(text)
     certainty = max(0.4, 1.0 - 0.3 * len(odd))
     notes = [f"chữ lạ trong trích yếu: {' '.join(odd)} / odd words in the summary"] if odd else []
+    if ";" in text:
+        # a trích yếu lists with commas; a semicolon is mostly a comma with a speck over it, but may be printed
+        certainty = min(certainty, 0.7)
+        notes.append("dấu ';' trong trích yếu có thể là dấu ',': cần kiểm tra / a ';' in the summary may be a ','")
     return Normalised(text, certainty=certainty, notes=notes)
 
 
@@ -905,6 +909,7 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number
     text = re.sub(r",\s*[:;.\-–]\s+", ", ", text)  # "Thôn Đông, : xã Đa Tốn": a speck after the comma
     text = re.sub(rf"\b(thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường),\s+(?=[{UPPER}])", r"\1 ", text)  # "huyện, Tuy"
+    text = _rejoined_unit_names(text)
     # after a comma an administrative unit word is in small letters ("..., Huyện Tiên Du": a speck read as a
     # capital), and a comma is lost before one that follows a name or a number ("Thôn Đông xã Yên Thọ")
     # ("Thành phố Hồ Chí Minh" keeps its capital: it is the city's name as written)
@@ -949,6 +954,24 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
 
 
 _UNIT_SLOT = re.compile(rf"(^|,\s*)((?:[{LOWER}]+\s){{1,2}})(?=[{UPPER}0-9])")
+
+
+_ADMIN_PART = re.compile(r"^(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) ")
+
+
+def _rejoined_unit_names(text: str) -> str:
+    """'xã Kim, Lan, huyện Gia Lâm' → 'xã Kim Lan, huyện Gia Lâm': after a part that opens with a unit word,
+    a part of one capitalised word and no unit word of its own is the end of that unit's name, cut by a speck
+    read as a comma (the gazetteer may not know the name: units merged away still stand on old papers)."""
+    parts = text.split(", ")
+    out: list[str] = []
+    for part in parts:
+        if out and _ADMIN_PART.match(out[-1]) and re.fullmatch(rf"[{UPPER}][{LOWER}]+", part) \
+                and len(out[-1].split()) <= 4:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return ", ".join(out)
 
 
 def _unit_words(text: str) -> str:

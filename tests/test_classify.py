@@ -92,9 +92,11 @@ def test_a_type_the_main_reading_missed_is_taken_only_when_the_other_readings_ag
     from extractors.classify import Classification
     from extractors.fields import _type_over_readings
 
-    main = Classification("khac", 0.5)
-    got = _type_over_readings(main, [Classification("bao_cao", 0.9), Classification("bao_cao", 0.8)])
+    main = Classification("khac", 0.5, title_score=81)
+    got = _type_over_readings(main, [Classification("bao_cao", 0.9, title_score=100),
+                                     Classification("bao_cao", 0.8, title_score=96)])
     assert got.doc_type == "bao_cao" and got.confidence == 0.8
+    assert got.title_score == 96  # the title as the readings that named the type read it: the symbol check trusts it
     assert _type_over_readings(main, [Classification("bao_cao", 0.9), Classification("to_trinh", 0.9)]) is main
     assert _type_over_readings(main, [Classification("khac", 0.5)]) is main
     sure = Classification("quyet_dinh", 0.97)

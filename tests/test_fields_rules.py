@@ -341,3 +341,21 @@ def test_a_decisions_subject_is_found_past_quotes_and_a_colon_of_specks() -> Non
              + line("Điều 2. Giao Công chức Lao động phối hợp.", 300, 1040))
     rec = _analyse(words)
     assert rec.fields["subject_name"] == "Lê Thị Anh"
+
+
+def test_after_a_colon_the_value_is_not_taken_for_the_end_of_a_longer_label() -> None:
+    # "Đăng ký lần đầu, ngày" is a label too, but here "ngày" opens the value, which needs it
+    index = LabelIndex(F._labels_of(load_rules(), "giay_chung_nhan_dang_ky_ho_kinh_doanh"))
+    read = "Đăng ký lần đầu: ngày 03-tháng 8 năm 2016"
+    got, _, start = index.match_start(read)
+    assert got == "Đăng ký lần đầu" and read[start:] == "ngày 03-tháng 8 năm 2016"
+
+
+def test_a_labelled_value_that_is_no_valid_value_is_reported_not_left_out_in_silence() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "XÃ YÊN KHÁNH"], "Số: 45", "Yên Khánh, ngày 09 tháng 02 năm 2023")
+             + line("GIẤY KHAI SINH", 1050, 600, h=58)
+             + line("Họ, chữ đệm, tên: NGUYỄN VĂN AN", 300, 760)
+             + line("Ngày, tháng, năm sinh: 47/11/2019", 300, 840))
+    rec = _analyse(words)
+    assert rec.doc_type == "giay_khai_sinh" and "subject_dob" not in rec.fields
+    assert "subject_dob" in rec.review_fields and any("47/11/2019" in p for p in rec.problems)
