@@ -648,6 +648,7 @@ def summary_text(text: str) -> Normalised:
     text = _lone_letters_dropped(join_committee_name(text))
     text = _GLUED_HYPHEN.sub(_unhyphened, text)
     text = _YEAR_WORD.sub(_year_word, text)
+    text = re.sub(r"(?<=[^\W\d_]), (?=năm (?:19|20)\d\d$)", " ", text)  # "6 tháng đầu, năm 2019": the year ends it
     text = re.sub(r"(?<=\bnăm )[0-9OoZzIl]{4}\b", _year_digits, text)  # "năm Z024"
     text = re.sub(r"(?<=[A-Z])-\s+(?=\d)", "-", text)  # "COVID- 19": the hyphen at a line break or a blur
     text = re.sub(r"(?<=[A-Z])©(?=[A-Z])", "O", text)  # "C©VID-19": a speckled O read as a copyright sign
@@ -862,7 +863,7 @@ def unit_phrase(unit: str, name: str) -> tuple[str, bool]:
 # the fixed phrases of Vietnamese addresses, inside which a speck read as a comma, a stop or a hyphen is no
 # punctuation at all ("Thửa, đất số", "tờ, bản đồ", "thị-trấn")
 _ADDRESS_PHRASES = re.compile(
-    r"(?i)\b(?:thửa[\s,.;:\-]+đất|tờ[\s,.;:\-]+bản[\s,.;:\-]+đồ|tổ[\s,.;:\-]+dân[\s,.;:\-]+phố"
+    r"(?i)\b(?:thửa[\s,.;:\-]+đất|tờ[\s,.;:\-]+b[aảạãáà][nmu][\s,.;:\-]+đồ|tổ[\s,.;:\-]+dân[\s,.;:\-]+phố"
     r"|thị[\s.;:\-]+trấn|thị[\s.;:\-]+xã|thành[\s.;:\-]+phố)\b")
 
 
@@ -871,6 +872,8 @@ def join_address_phrases(text: str) -> str:
     'tờ bản đồ': inside the fixed phrase only its first letter may be a capital."""
     def joined(m: re.Match[str]) -> str:
         phrase = " ".join(w for w in re.split(r"[\s,.;:\-]+", m.group(0)) if w)
+        if fold_key(phrase).startswith("to ba"):
+            phrase = phrase[:3] + "bản đồ"  # "tờ bảm đồ": a mark or a letter off the fixed phrase
         return phrase[:1] + phrase[1:].lower()
 
     return _ADDRESS_PHRASES.sub(joined, text)

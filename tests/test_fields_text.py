@@ -848,6 +848,8 @@ def test_a_clipped_first_word_that_is_also_a_given_name_is_still_a_hidden_surnam
     ("V báo cáo kết quả thực hiện tuyển chọn và gọi công dân nhập ngũ ˆ",
      "V/v báo cáo kết quả thực hiện tuyển chọn và gọi công dân nhập ngũ"),  # "/v" lost, a lone circumflex
     ("Và việc khen thưởng thành tích năm 2018", "Về việc khen thưởng thành tích năm 2018"),
+    ("Kết quả thực hiện quản lý, sử dụng đất đai 6 tháng đầu, năm 2019",
+     "Kết quả thực hiện quản lý, sử dụng đất đai 6 tháng đầu năm 2019"),  # a comma speck before the year
     ("Về Yiệc khen thưởng thành tích trong thu, chi ngân sách nhà nước nănr2018",
      "Về việc khen thưởng thành tích trong thu, chi ngân sách nhà nước năm 2018"),  # m read as "nr", glued
     ("Triển khai thực hiện phòng, chống dịch C©VID-19 năm 2021",
@@ -1043,6 +1045,8 @@ def test_a_summary_under_the_title_stops_at_the_addressee_line_read_in_small_let
      "Số 122, đường Hùng Vương, thị trấn Tuy Phước, huyện Tuy Phước, tỉnh Bình Định"),
     # a comma speck inside a commune's name the gazetteer does not know (merged away, still on old papers)
     ("Xóm Chợ, xã Kim, Lan, huyện Gia Lâm, thành phố Hà Nội", "Xóm Chợ, xã Kim Lan, huyện Gia Lâm, thành phố Hà Nội"),
+    ("Thửa đất số 914, tờ bảm đồ số 36, thị trấn Tuy Phước, huyện Tuy Phước, tỉnh Bình Định",
+     "Thửa đất số 914, tờ bản đồ số 36, thị trấn Tuy Phước, huyện Tuy Phước, tỉnh Bình Định"),
 ])
 def test_address_unit_words_with_specks_lost_commas_and_capitals(read: str, want: str) -> None:
     assert expand_address(read, {}).value == want
