@@ -85,6 +85,8 @@ class DocTypeRule(_Strict):
     fields: dict[str, FieldRule] = Field(default_factory=dict)
     use_base_fields: bool = Field(True, description="inherit the fields of every administrative document")
     key_fields: list[str] = Field(default_factory=list)
+    valid_months: int | None = Field(None, ge=1, description="months the paper is valid from its issue date, by law: "
+                                     "an unreadable day of `valid_until` is taken from it when its month and year fit")
 
 
 class SignerRules(_Strict):

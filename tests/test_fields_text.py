@@ -1106,3 +1106,44 @@ def test_a_marital_status_with_a_judgment_code_a_letter_off_and_a_case_slip() ->
     assert marital_value("CHưa đăng ký kết hôn với ai", COMMON.marital_values).value == "Chưa đăng ký kết hôn với ai"
     appeal = "Đã ly hôn theo Bản án số 1/2020/HNGĐ-PT, hiện tại chưa đăng ký kết hôn mới"
     assert marital_value(appeal, COMMON.marital_values).value == appeal
+
+
+@pytest.mark.parametrize(("read", "title_score", "want"), [
+    ("90/TIYUBND", 100, "90/TTr-UBND"),  # two letters of the symbol misread, its hyphen lost
+    ("130/FIr-UBND", 98, "130/TTr-UBND"),
+    ("130/FIr-UBND", 90, "130/FIr-UBND"),  # a title read less surely: two letters are too many to trust
+    ("12/TB-UBND", 100, "12/TB-UBND"),  # another type's symbol: title and number disagree, nothing is repaired
+])
+def test_a_proposals_symbol_two_letters_off_is_its_type_symbol_under_a_sure_title(read: str, title_score: float,
+                                                                                  want: str) -> None:
+    from extractors.classify import Classification
+    from extractors.crosscheck import fix_symbol
+    from extractors.field_values import FieldResult
+
+    results = {"doc_number": FieldResult("doc_number", read, 0.9, "number_line")}
+    fix_symbol(results, get_rules(), Classification("to_trinh", 0.95, title_score=title_score))
+    assert results["doc_number"].value == want
+
+
+def test_an_unreadable_day_of_validity_is_taken_from_the_law_when_month_and_year_agree() -> None:
+    from extractors.classify import Classification
+    from extractors.crosscheck import validity_from_issue
+    from extractors.field_values import FieldResult
+
+    cls = Classification("xac_nhan_tinh_trang_hon_nhan", 0.95, title_score=100)
+
+    def results(read: str, issued: str) -> dict[str, FieldResult]:
+        ln = _number_line((f"Giấy này có giá trị đến ngày {read}.", 300, 1400))
+        return {"valid_until": FieldResult("valid_until", "", 0.0, "label", ["ngày không tồn tại"], {"missing"}, [ln]),
+                "issue_date": FieldResult("issue_date", issued, 0.9, "date_line")}
+
+    got = results("90/06/2019", "2018-12-20")
+    validity_from_issue(got, get_rules(), cls)
+    assert got["valid_until"].value == "2019-06-20" and got["valid_until"].confidence <= 0.5
+    assert "missing" not in got["valid_until"].flags
+    other = results("90/07/2019", "2018-12-20")  # the month read disagrees with six months: nothing is made up
+    validity_from_issue(other, get_rules(), cls)
+    assert other["valid_until"].value == "" and "missing" in other["valid_until"].flags
+    end_of_month = results("3l/02/2024", "2023-08-31")  # six months after 31 August ends with February
+    validity_from_issue(end_of_month, get_rules(), cls)
+    assert end_of_month["valid_until"].value == "2024-02-29"
