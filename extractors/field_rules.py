@@ -20,7 +20,7 @@ from config.doctypes import CommonRules, FieldRule
 from extractors.docview import DocView, Line, Page, fold_same_length
 from extractors.layout import Word
 from extractors.normalise import LOWER, NAM_WORD, NGAY_AFTER_COMMA, UPPER, repair_article
-from extractors.vietnamese import fold_key, is_vietnamese_syllable
+from extractors.vietnamese import fold, fold_key, is_vietnamese_syllable
 
 
 @dataclass
@@ -66,13 +66,17 @@ def letter_share(text: str) -> float:
     return sum(c.isalnum() for c in chars) / len(chars) if chars else 0.0
 
 
+_COMMITTEES = {"UBND", "HDND"}  # "ỦBND": the committees' abbreviations with a speck's mark
+
+
 def syllable_share(text: str) -> float:
-    words = [w.strip(".,;:()\"'`-_") for w in text.split()]
+    words = [w.strip(".,;:()\"'`-_") for w in re.split(r"[\s\"“”]+", text)]  # 'PHỐ"HUẾ': a speck between words
     words = [w for w in words if w]
     if not words:
         return 0.0
-    # abbreviations (UBND, HĐND, QĐ) and numbers count as words
-    ok = [is_vietnamese_syllable(w) or w.isdigit() or bool(re.fullmatch(r"[A-ZĐ]{2,6}", w)) for w in words]
+    # abbreviations (UBND, HĐND, QĐ; "ỦBND" with a speck's mark) and numbers count as words
+    ok = [is_vietnamese_syllable(w) or w.isdigit() or bool(re.fullmatch(r"[A-ZĐ]{2,6}", w)) or fold(w) in _COMMITTEES
+          for w in words]
     return sum(ok) / len(words)
 
 

@@ -1147,3 +1147,10 @@ def test_an_unreadable_day_of_validity_is_taken_from_the_law_when_month_and_year
     end_of_month = results("3l/02/2024", "2023-08-31")  # six months after 31 August ends with February
     validity_from_issue(end_of_month, get_rules(), cls)
     assert end_of_month["valid_until"].value == "2024-02-29"
+
+
+def test_an_agency_line_with_a_speckled_abbreviation_is_no_debris() -> None:
+    from extractors.field_rules import is_junk
+
+    assert not is_junk(_number_line(('ỦBND THÀNH PHỐ"HUẾ', 300, 200)))
+    assert is_junk(_number_line(("ỦYBẢN HẦNĐ ỨQ", 300, 200)))  # letters of a seal's ring stay debris
