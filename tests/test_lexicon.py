@@ -129,3 +129,8 @@ def test_a_word_a_letter_from_a_common_word_with_its_neighbour_is_doubted_not_re
                   "Về việc tăng cường công tác phòng, chống thiên tai và tìm kiếm cứu nạn",
                   "Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với công chức"):
         assert doubtful_words(clean) == []
+
+
+def test_frequent_administrative_words_are_repaired_even_when_the_copy_misreads_them_everywhere() -> None:
+    assert repair_text("Về việc tăng cường quàn lý đất đai")[0] == "Về việc tăng cường quản lý đất đai"
+    assert repair_text("Về việc thu gọm rác thái")[0] == "Về việc thu gom rác thải"
