@@ -637,6 +637,7 @@ def summary_text(text: str) -> Normalised:
     text = re.sub(r"^(V/v|V/V|v/v|[VY]/|V)(?=\s)\s*", "V/v ", text)  # "Y/", "V": the v lost, the V half-read
     # "Vềviệc": a lost space after a bold word; "Về Việc": a speck or blur read as a capital
     text = re.sub(r"^Về\s*[vV]iệc\b\s*", "Về việc ", text)
+    text = re.sub(r"^V[ềệe]\s*[XxYy]iệ[ct]\b\s*", "Về việc ", text)  # "VềXiệc": the v read as an X, the space lost
     opening = re.match(r"^(\w+)[\s,.;:]+(\w+)[\s,.;:]+", text)
     if opening and fold_key(opening[1]) in ("ve", "va", "vo") and Levenshtein.distance(fold_key(opening[2]), "viec") <= 1:
         text = "Về việc " + text[opening.end():]  # "Vệ việc, đề nghị": marks and a speck off the fixed opening

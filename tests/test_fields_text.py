@@ -848,6 +848,7 @@ def test_a_clipped_first_word_that_is_also_a_given_name_is_still_a_hidden_surnam
     ("V báo cáo kết quả thực hiện tuyển chọn và gọi công dân nhập ngũ ˆ",
      "V/v báo cáo kết quả thực hiện tuyển chọn và gọi công dân nhập ngũ"),  # "/v" lost, a lone circumflex
     ("Và việc khen thưởng thành tích năm 2018", "Về việc khen thưởng thành tích năm 2018"),
+    ("VềXiệc đề nghị phê duyệt dự toán ngân sách năm 2017", "Về việc đề nghị phê duyệt dự toán ngân sách năm 2017"),
     ("Kết quả thực hiện quản lý, sử dụng đất đai 6 tháng đầu, năm 2019",
      "Kết quả thực hiện quản lý, sử dụng đất đai 6 tháng đầu năm 2019"),  # a comma speck before the year
     ("Về Yiệc khen thưởng thành tích trong thu, chi ngân sách nhà nước nănr2018",
