@@ -906,23 +906,7 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(rf"(?<=[{LOWER}0-9])\s*;\s*(?=[{LOWER}{UPPER}0-9])", ", ", text)
     text = re.sub(rf"(?<=[{LOWER}])\s*:\s*(?=[{LOWER}0-9])", " ", text)
     text = re.sub(r"^T[ốồ](?=\s+\d)", "Tổ", text)  # "Tố 3": the hook of ổ read as an acute
-    text = re.sub(r"^T[ốồổ]S?(?=\d)", "Tổ ", text)  # "TốS6": the space of "Tổ 6" lost to a speck
-    text = re.sub(r"^(Tổ|Thôn|Xóm|Ấp|Khu phố|Số)\s*[.:]\s*(?=\d)", r"\1 ", text)  # "Tổ. 2": a speck after the word
-    text = re.sub(r"(?i)^th\w{0,2}(?=\s+đất\s+số\b)", lambda m: "Thửa" if fold_key(m[0]) in ("tha", "thu", "thua")
-                  else m[0], text)  # "Tha đất số": the ử lost
-    text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number
-    text = re.sub(r",\s*[:;.\-–]\s+", ", ", text)  # "Thôn Đông, : xã Đa Tốn": a speck after the comma
-    text = re.sub(rf"\b(thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường),\s+(?=[{UPPER}])", r"\1 ", text)  # "huyện, Tuy"
-    text = _rejoined_unit_names(text)
-    # after a comma an administrative unit word is in small letters ("..., Huyện Tiên Du": a speck read as a
-    # capital), and a comma is lost before one that follows a name or a number ("Thôn Đông xã Yên Thọ")
-    # ("Thành phố Hồ Chí Minh" keeps its capital: it is the city's name as written)
-    text = re.sub(r"(?<=, )(Tỉnh|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường)(?= )", lambda m: m[0].lower(), text)
-    text = re.sub(rf"(?<![\w])([{UPPER}0-9][{LOWER}0-9]*) (?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) "
-                  rf"[{UPPER}0-9])", r"\1, ", text)
-    text = re.sub(rf"\b([{UPPER}][{LOWER}]+)-([{UPPER}][{LOWER}]+)\b",
-                  lambda m: f"{m[1]} {m[2]}" if places.is_known(f"{m[1]} {m[2]}") else m[0], text)  # "Tuy-Phước"
-    text = re.sub(r"(?<=\s)[-–](?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường)\b)", "", text)  # "-thành phố"
+    text = _address_specks(text)
     text = _unit_words(text)
     text = re.sub(r"\b(thành phố|tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
     # a speck read as a full stop after a unit word: "tỉnh.Bình Định", "phường. Dư Hàng Kênh"
@@ -958,6 +942,29 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
 
 
 _UNIT_SLOT = re.compile(rf"(^|,\s*)((?:[{LOWER}]+\s){{1,2}})(?=[{UPPER}0-9])")
+
+
+def _address_specks(text: str) -> str:
+    """Specks of a poor copy around an address's numbers and unit words: "TốS6", "Tổ. 2", "Tha đất số",
+    ", .Số 16", ", : xã", "huyện, Tuy Phước", "xã Kim, Lan", ", Huyện", "Thôn Đông xã", "Tuy-Phước", "-thành phố"."""
+    text = re.sub(r"^T[ốồổ]S?(?=\d)", "Tổ ", text)  # "TốS6": the space of "Tổ 6" lost to a speck
+    text = re.sub(r"^(Tổ|Thôn|Xóm|Ấp|Khu phố|Số)\s*[.:]\s*(?=\d)", r"\1 ", text)  # "Tổ. 2": a speck after the word
+    text = re.sub(r"(?i)^th\w{0,2}(?=\s+đất\s+số\b)", lambda m: "Thửa" if fold_key(m[0]) in ("tha", "thu", "thua")
+                  else m[0], text)  # "Tha đất số": the ử lost
+    text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number
+    text = re.sub(r",\s*[:;.\-–]\s+", ", ", text)  # "Thôn Đông, : xã Đa Tốn": a speck after the comma
+    text = re.sub(rf"\b(thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường),\s+(?=[{UPPER}])", r"\1 ", text)  # "huyện, Tuy"
+    text = _rejoined_unit_names(text)
+    # after a comma an administrative unit word is in small letters ("..., Huyện Tiên Du": a speck read as a
+    # capital), and a comma is lost before one that follows a name or a number ("Thôn Đông xã Yên Thọ")
+    # ("Thành phố Hồ Chí Minh" keeps its capital: it is the city's name as written)
+    text = re.sub(r"(?<=, )(Tỉnh|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường)(?= )", lambda m: m[0].lower(), text)
+    text = re.sub(rf"(?<![\w])([{UPPER}0-9][{LOWER}0-9]*) (?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) "
+                  rf"[{UPPER}0-9])", r"\1, ", text)
+    text = re.sub(rf"\b([{UPPER}][{LOWER}]+)-([{UPPER}][{LOWER}]+)\b",
+                  lambda m: f"{m[1]} {m[2]}" if places.is_known(f"{m[1]} {m[2]}") else m[0], text)  # "Tuy-Phước"
+    text = re.sub(r"(?<=\s)[-–](?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường)\b)", "", text)  # "-thành phố"
+    return text
 
 
 _ADMIN_PART = re.compile(r"^(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) ")
