@@ -42,8 +42,9 @@ def _opens_agency(text: str, common: CommonRules) -> bool:
     return any(key == s or key.startswith(s + " ") for s in starts if s)
 
 
-# the unit words of an agency's name, the longest first where one ends another ("thị xã" before "xã")
 AGENCY_CUT = "the agency's name may be cut short"  # the note's marker: extractors/readings.py prefers others
+
+# the unit words of an agency's name, the longest first where one ends another ("thị xã" before "xã")
 _UNIT_WORDS = ("thành phố", "thị trấn", "thị xã", "tỉnh", "huyện", "quận", "xã", "phường")
 _UNIT_ALTERNATION = "|".join(_UNIT_WORDS)
 
