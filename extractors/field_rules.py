@@ -256,7 +256,7 @@ class LabelIndex:
             best = by_prefix
         else:
             return None, 0.0, 0
-        specific = self._more_specific(best, norm, idx, skip)
+        specific = self._more_specific(best, norm, idx, skip, body)
         # after a colon, a longer label counts only with a colon of its own ("tên: 1gười*mẹ: NGUYÊN"): in
         # "Đăng ký lần đầu: ngày 03 tháng 8" the "ngày" is the value's
         if best is not by_colon or ":" in text[specific[2]: specific[2] + 3]:
@@ -296,26 +296,29 @@ class LabelIndex:
                     best = (self.labels[key], s, skip + idx[length - 1] + 1)
         return best
 
-    def _more_specific(self, best: tuple[str | None, float, int], norm: str, idx: list[int], skip: int
-                       ) -> tuple[str | None, float, int]:
+    def _more_specific(self, best: tuple[str | None, float, int], norm: str, idx: list[int], skip: int,
+                       body: str) -> tuple[str | None, float, int]:
         """'Họ, chữ đệm, tên' matched, but the line goes on 'người mẹ ...' (or ': 1gười*mẹ:', a colon misplaced):
         the longer label whose own words its next words spell best, not merely the first close enough ("người
-        nẹ" is the mother's, though "người cha" is as long)."""
+        nẹ" is the mother's, though "người cha" is as long). A short tail read with a slip ("tên tẹ:") counts
+        only with its colon after it: "tên MAI THỊ LAN" is the child's name, not "tên mẹ"."""
         key = alnum_key(best[0] or "")
-        found: tuple[float, str] | None = None
+        found: tuple[float, str, int] | None = None
         for k in self.keys:
             if len(k) <= len(key) + 2 or not k.startswith(key) or len(norm) < len(k) - 1:
                 continue
             tail = k[len(key):]
-            score = max(fuzz.ratio(norm[len(key):len(key) + n], tail) for n in (len(tail) - 1, len(tail), len(tail) + 1))
-            if score >= 78 and (found is None or score > found[0]):
-                found = (score, k)
+            spans = (len(tail) - 1, len(tail), len(tail) + 1) if len(tail) >= 6 else (len(tail),)  # a speck's letter
+            score = max(fuzz.ratio(norm[len(key):len(key) + n], tail) for n in spans)
+            end = min(len(k), len(norm)) - 1
+            while end + 1 < len(norm) and norm[end + 1] != " ":  # the tail's last word read with a speck: "mẹ"
+                end += 1
+            colon = ":" in body[idx[end] + 1: idx[end] + 3]
+            if score >= (60 if colon else 78) and (found is None or score > found[0]):
+                found = (score, k, end)
         if found is None:
             return best
-        k = found[1]
-        end = min(len(k), len(norm)) - 1
-        while end + 1 < len(norm) and norm[end + 1] != " ":  # the tail's last word read with a speck: "mẹ"
-            end += 1
+        _, k, end = found
         return self.labels[k], best[1], skip + idx[end] + 1
 
     def inner_starts(self, line: Line) -> list[int]:

@@ -325,6 +325,9 @@ def test_an_id_glued_to_its_label_by_a_speck_is_still_its_value(read: str) -> No
     ("Họ,,chữ đệm, tên; „VÕ THỊ ÁNH", "Họ, chữ đệm, tên", "„VÕ THỊ ÁNH"),  # the child's, not "tên cha"
     ("Họ, chữ đệm, tên người đi khai sinh: VÕ TRỌNG CHIẾN", "Họ, chữ đệm, tên người đi khai sinh", "VÕ TRỌNG CHIẾN"),
     ("Họ, chữ đệm, tên người cha: VÕ TRỌNG CHIẾN", "Họ, chữ đệm, tên người cha", "VÕ TRỌNG CHIẾN"),
+    ("Họ, chữ đệm, tên tẹ: NGUYỄN THỊ AN", "Họ, chữ đệm, tên mẹ", "NGUYỄN THỊ AN"),  # a short tail with its colon
+    ("Họ, chữ đệm, tên MAI THỊ LAN", "Họ, chữ đệm, tên", "MAI THỊ LAN"),  # a surname is no "mẹ" (colon lost)
+    ("Họ, chữ đệm, tên CHU VĂN AN", "Họ, chữ đệm, tên", "CHU VĂN AN"),  # nor "cha"
 ])
 def test_the_longer_label_a_line_spells_best_is_taken_not_the_first_close_one(read: str, label: str, value: str
                                                                              ) -> None:
