@@ -114,7 +114,8 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     # "Bản án số 280/2013/HNGĐ- ST": a case number's code has no space; "ly hôn theo: Bản án": no colon
     norm.value = re.sub(r"(?<=[A-ZĐ])(?:\s*-)+\s*(?=[A-ZĐ]{2})", "-", norm.value)  # "HNGĐ- -ST" too
     norm.value = re.sub(r"(?<=\btheo)\s*[:;.]\s*", " ", norm.value)
-    norm.value = re.sub(r"\b([Bb]ản án) s\w{1,2}(?= \d)", r"\1 số", norm.value)  # "Bản án sấ 56/2014"
+    norm.value = re.sub(r"\b([Bb]ản án) [sS]\w{1,2}(?= \d)", r"\1 số", norm.value)  # "Bản án sấ 56", "SỐ"
+    norm.value = re.sub(r",[.;:]+(?=\s)", ",", norm.value)  # "HNGĐ-ST,. hiện tại": a speck after the comma
     # a judgment's code ends in ST (first instance) or PT (appeal): "HNGĐ-SE" is a letter off; the status goes
     # on after a comma ("..., hiện tại chưa ...")
     norm.value = re.sub(r"(?<=HNGĐ-)[A-Z]{2}\b", lambda m: _court_level(m[0]), norm.value)
@@ -281,6 +282,10 @@ def place_value(raw: str) -> Normalised:
     restored, known = place_name_case(text, None)
     if restored != text and fold_eq(restored, text):
         return Normalised(restored, repaired=True, certainty=0.95)
+    if restored != text and known:
+        # "Đà Nẵhg": a letter off a name whose letters the gazetteer knows one way only
+        return Normalised(restored, repaired=True, certainty=0.75,
+                          notes=[f"địa danh đọc được '{text}', hiểu là '{restored}' / place read as '{text}'"])
     near = None if known else places.nearest(text)
     if near is not None:
         return Normalised(near, repaired=True, certainty=0.75,

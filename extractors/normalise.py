@@ -547,7 +547,7 @@ def _unglued_name(word: str, names: set[str]) -> list[str] | None:
 def unglue_name(text: str) -> str:
     """'Ngọc,Huy', 'Thanh-Uyên', 'Thanh*Uyên' → 'Ngọc Huy', ...: a speck glued between two capitalised words
     of a name; a clause after a comma ("An,sinh năm") is left for the caller to cut."""
-    text = re.sub(r"(?<=[^\W\d_])[\"“”](?=[^\W\d_])", " ", text)  # 'Văn"bình': a quote is no clause mark
+    text = re.sub(r"(?<=[^\W\d_])[\"“”'`’](?=[^\W\d_])", " ", text)  # 'Văn"bình', "Quang'quân": no clause mark
     return re.sub(r"(?<=[^\W\d_])[,;*\-](?=[^\W\d_])", lambda m: " " if m.string[m.end()].isupper() else m[0],
                   text)
 
@@ -647,6 +647,7 @@ def summary_text(text: str) -> Normalised:
     text = " ".join(t for t in text.split() if re.search(r"[\-–/(),.;:%]", t) or _has_letter_or_digit(t))
     text = speck_punctuation(text)
     text = _lone_letters_dropped(join_committee_name(text))
+    text = re.sub(rf"(?<=\s)[-–](?=[{LOWER}])", "", text)  # "Về việc -điều chỉnh": a speck before a word
     text = _GLUED_HYPHEN.sub(_unhyphened, text)
     text = _YEAR_WORD.sub(_year_word, text)
     text = re.sub(r"(?<=[^\W\d_]), (?=năm (?:19|20)\d\d$)", " ", text)  # "6 tháng đầu, năm 2019": the year ends it
@@ -949,6 +950,7 @@ def _address_specks(text: str) -> str:
     ", .Số 16", ", : xã", "huyện, Tuy Phước", "xã Kim, Lan", ", Huyện", "Thôn Đông xã", "Tuy-Phước", "-thành phố"."""
     text = re.sub(r"^T[ốồổ]S?(?=\d)", "Tổ ", text)  # "TốS6": the space of "Tổ 6" lost to a speck
     text = re.sub(r"^(Tổ|Thôn|Xóm|Ấp|Khu phố|Số)\s*[.:]\s*(?=\d)", r"\1 ", text)  # "Tổ. 2": a speck after the word
+    text = re.sub(r"^X[ơớờởõọóòôốồ]m(?=\s+\d)", "Xóm", text)  # "Xớm 3": the mark of Xóm misread
     text = re.sub(r"(?i)^th\w{0,2}(?=\s+đất\s+số\b)", lambda m: "Thửa" if fold_key(m[0]) in ("tha", "thu", "thua")
                   else m[0], text)  # "Tha đất số": the ử lost
     text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number

@@ -129,6 +129,8 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
                     sig.authority.append(f"KT. {title_text}")
                 title_line, title_text, title_s = lines[i], rest, score
         sig.title = _title_candidate(title_line, title_text, title_s, sig.authority, common)
+        if sig.title is not None and title_line is not None and lines[block[0]] is not title_line:
+            _doubt_head_title(sig.title, title_line, lines[block[0]], common)
         last = lines[block[-1]]
         if sig.title is None:
             sig.title = _title_from_fragment(lines, block, sig.authority, common)
@@ -150,6 +152,21 @@ def find_signature(view: DocView, common: CommonRules, exclude_before: Line | No
                                       " / the name stands off-centre: a word may be hidden by the seal")
         return sig
     return Signature(name=_name_without_title(view, surnames))
+
+
+SHIFTED = 0.7  # line heights the title's centre may stand right of the block's first line's centre
+
+
+def _doubt_head_title(title: Candidate, line: Line, first: Line, common: CommonRules) -> None:
+    """"CHỦ TỊCH" standing right of the centre of the block's first line ("NGƯỜI KÝ GIẤY CHỨNG NHẬN", "TM. ỦY
+    BAN NHÂN DÂN"): the lines of the block are centred, so a word at its start may be lost ("PHÓ"). Only
+    flagged: the clerk reads the paper."""
+    deputy = f"{common.signer.deputy_prefix} {title.raw}"
+    if deputy not in common.signer.titles or line.cx - first.cx <= SHIFTED * line.height:
+        return
+    title.certainty = min(title.certainty, 0.6)
+    title.notes.append(f"chức vụ lệch phải so với khối chữ ký, có thể mất chữ đầu ('{deputy}'?) / the title stands "
+                       f"right of the block's centre: a first word may be lost ('{deputy}'?)")
 
 
 def _name_without_title(view: DocView, surnames: set[str]) -> Candidate | None:

@@ -1155,3 +1155,35 @@ def test_an_agency_line_with_a_speckled_abbreviation_is_no_debris() -> None:
 
     assert not is_junk(_number_line(('ỦBND THÀNH PHỐ"HUẾ', 300, 200)))
     assert is_junk(_number_line(("ỦYBẢN HẦNĐ ỨQ", 300, 200)))  # letters of a seal's ring stay debris
+
+
+def test_a_head_title_standing_right_of_the_blocks_centre_is_doubted() -> None:
+    # "PHÓ CHỦ TỊCH" with its "PHÓ" lost reads "CHỦ TỊCH", right of the centre of the heading above it
+    from extractors.docview import DocView
+    from extractors.pipeline import PageResult
+    from extractors.signature import find_signature
+
+    def sig(title_x: int):
+        words = line("NGƯỜI KÝ GIẤY CHỨNG NHẬN", 1300, 1500) + line("CHỦ TỊCH", title_x, 1570)
+        words += line("Đỗ Minh Thoa", 1480, 1900)
+        return find_signature(DocView([PageResult(0, "ocr", "", 300, W, H, words, "", 0.9)]), get_rules().common)
+
+    centred = sig(1490)  # centre 1490 + 24 * 8 / 2 = 1586 under the heading's 1300 + 24 * 24 / 2 = 1588
+    assert centred.title is not None and centred.title.raw == "CHỦ TỊCH" and centred.title.certainty >= 0.85
+    shifted = sig(1560)  # 72 px right: more than a line height's 0.7
+    assert shifted.title is not None and shifted.title.raw == "CHỦ TỊCH" and shifted.title.certainty <= 0.6
+    assert any("PHÓ CHỦ TỊCH" in n for n in shifted.title.notes)
+
+
+def test_seed_eighteen_specks_of_status_summary_name_and_address() -> None:
+    from extractors.field_values import marital_value, place_value
+
+    want = "Đã ly hôn theo Bản án số 283/2020/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai"
+    assert marital_value(want.replace("ST,", "ST,."), COMMON.marital_values).value == want
+    assert marital_value(want.replace("án số", "án SỐ"), COMMON.marital_values).value == want
+    assert summary_text("Về việc -điều chỉnh, bổ sung dự toán").value == "Về việc điều chỉnh, bổ sung dự toán"
+    assert summary_text("Phát triển kinh tế - xã hội năm 2020").value == "Phát triển kinh tế - xã hội năm 2020"
+    assert title_case_name("Đỗ Quang'quân").value == "Đỗ Quang Quân"
+    assert expand_address("Xớm 3, xã Nghi Trung, huyện Nghi Lộc, tỉnh Nghệ An", {}).value.startswith("Xóm 3, ")
+    got = place_value("Đà Nẵhg,")  # a letter off a name the gazetteer spells one way only
+    assert got.value == "Đà Nẵng" and got.repaired and got.certainty < 0.8
