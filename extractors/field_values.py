@@ -114,6 +114,7 @@ def marital_value(raw: str, values: list[str]) -> Normalised:
     # "Bản án số 280/2013/HNGĐ- ST": a case number's code has no space; "ly hôn theo: Bản án": no colon
     norm.value = re.sub(r"(?<=[A-ZĐ])(?:\s*-)+\s*(?=[A-ZĐ]{2})", "-", norm.value)  # "HNGĐ- -ST" too
     norm.value = re.sub(r"(?<=\btheo)\s*[:;.]\s*", " ", norm.value)
+    norm.value = re.sub(r"\b([Bb]ản)\s+\S{1,2}\s+(án)\b", r"\1 \2", norm.value)  # "Bản á án": a speck's echo
     norm.value = re.sub(r"\b([Bb]ản án) [sS]\w{1,2}(?= \d)", r"\1 số", norm.value)  # "Bản án sấ 56", "SỐ"
     norm.value = re.sub(r",[.;:]+(?=\s)", ",", norm.value)  # "HNGĐ-ST,. hiện tại": a speck after the comma
     # a judgment's code ends in ST (first instance) or PT (appeal): "HNGĐ-SE" is a letter off; the status goes

@@ -368,6 +368,10 @@ def _doc_number(ctx: Context, name: str, rule: FieldRule, line: Line) -> FieldRe
     value, words, certainty, flags, notes = got
     if value is None:
         return FieldResult(name, "", 0.0, "number_line", notes, flags | {"missing"})
+    if "/" not in value and ctx.cls.doc_type not in _NUMBER_UNDER_TITLE:
+        # Decree 30 numbers every administrative document "12/QĐ-UBND": a number alone lost its symbol
+        certainty = min(certainty, 0.6)
+        notes = [*notes, f"số '{value}' thiếu ký hiệu văn bản / number '{value}' without its symbol"]
     conf = _capped_confidence(Candidate(value, words, certainty, "number_line", flags, notes))
     digits = [w for w in words if any(c.isdigit() for c in w.text)]
     return FieldResult(name, value, conf, "number_line", notes, flags, words=digits)

@@ -654,6 +654,8 @@ def summary_text(text: str) -> Normalised:
     text = re.sub(r"(?<=\bnăm )[0-9OoZzIl]{4}\b", _year_digits, text)  # "năm Z024"
     text = re.sub(r"(?<=[A-Z])-\s+(?=\d)", "-", text)  # "COVID- 19": the hyphen at a line break or a blur
     text = re.sub(r"(?<=[A-Z])©(?=[A-Z])", "O", text)  # "C©VID-19": a speckled O read as a copyright sign
+    # "CỌVID-19": a speck's mark on a Latin acronym with a number, which carries none
+    text = re.sub(rf"\b[{UPPER}]{{3,}}-\d+\b", lambda m: fold_key(m[0]).upper() if "Đ" not in m[0] else m[0], text)
     text = text[:1].upper() + text[1:]  # a trích yếu opens with a capital ("về việc": a speck on the V)
     text = re.sub(r"(?<=\w)['‘’`]+(?=\s|$)|(?<=\s)['‘’`]+(?=\w)", "", text)  # no apostrophe in Vietnamese
     if not text:
@@ -719,12 +721,33 @@ def _pair_semicolons(text: str) -> str:
     return re.sub(rf"([{LOWER}]+);\s*([{LOWER}]+)", fix, text)
 
 
+# pairs of opposites written with a comma between them ("phòng, chống", "thu, chi"): the comma is printed
+COMMA_PAIRS = {"phòng chống", "thu chi", "xuất nhập", "mua bán", "thưởng phạt", "trên dưới"}
+
+
+def _comma_in_compound(text: str) -> str:
+    """'tìm, kiếm cứu nạn', 'cải cách hành, chính' → 'tìm kiếm', 'hành chính': a comma inside one of the most
+    frequent words of administrative text is a speck, unless the word is a pair of opposites."""
+    from extractors.lexicon import load_lexicon  # the dictionary is only needed where a comma stands
+
+    lex = load_lexicon()
+    if lex is None:
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        pair = f"{m.group(1).lower()} {m.group(2).lower()}"
+        return f"{m.group(1)} {m.group(2)}" if pair in lex.common and pair not in COMMA_PAIRS else m.group(0)
+
+    return re.sub(rf"(?<![\w])([{LOWER}]+), ([{LOWER}]+)(?![\w])", fix, text)
+
+
 def speck_punctuation(text: str) -> str:
     """Marks a speck makes between two words of one phrase: "năm.2018", "Kết: quả", "kết hôn. với" lose the
     mark, and "phòng; chống" (a comma with a speck above it) becomes a comma where the two words make a
     pair of the dictionary, as the comma of a list does; "miền núi; giảm nghèo" keeps its semicolon. Marks
     before a capital or inside numbers stay."""
     text = _pair_semicolons(text) if ";" in text else text
+    text = _comma_in_compound(text) if "," in text else text
     text = re.sub(rf"(?<=[{LOWER}]),[-–.:]+\s*(?=[{LOWER}])", ", ", text)  # "ký,-quản lý"
     text = re.sub(rf"(?<=[{LOWER}])\s*[.:]+\s*(?=[{LOWER}0-9])", " ", text)
     text = re.sub(rf"(?<=[{LOWER}]),\s*[.:]+\s+(?=[{LOWER}])", ", ", text)  # "phòng, . chống"

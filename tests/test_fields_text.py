@@ -21,7 +21,7 @@ from extractors.normalise import (
     summary_text,
     title_case_name,
 )
-from tests.test_fields_pages import H, W, line
+from tests.test_fields_pages import FakePage, H, W, header, line
 
 COMMON = get_rules().common
 SYMBOLS = ["QĐ", "CT", "TTr", "UBND"]
@@ -1187,3 +1187,47 @@ def test_seed_eighteen_specks_of_status_summary_name_and_address() -> None:
     assert expand_address("Xớm 3, xã Nghi Trung, huyện Nghi Lộc, tỉnh Nghệ An", {}).value.startswith("Xóm 3, ")
     got = place_value("Đà Nẵhg,")  # a letter off a name the gazetteer spells one way only
     assert got.value == "Đà Nẵng" and got.repaired and got.certainty < 0.8
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("Về việc tăng cường công tác phòng, chống thiên tai và tìm, kiếm cứu nạn",
+     "Về việc tăng cường công tác phòng, chống thiên tai và tìm kiếm cứu nạn"),  # a comma inside "tìm kiếm"
+    ("V/v triển khai cải cách hành, chính", "V/v triển khai cải cách hành chính"),
+    ("Kết luận tại cuộc họp về phòng, chống dịch CỌVID-19", "Kết luận tại cuộc họp về phòng, chống dịch COVID-19"),
+])
+def test_seed_nineteen_summary_specks(raw: str, want: str) -> None:
+    assert summary_text(raw).value == want
+
+
+@pytest.mark.parametrize("clean", [
+    "Về việc tăng cường thu, chi ngân sách nhà nước",  # opposites keep their comma
+    "Về việc triển khai đăng ký, quản lý hộ tịch",
+    "Về việc kiện toàn Ban Chỉ đạo BCĐ-389 năm 2021",  # an acronym with Đ keeps it
+])
+def test_commas_of_opposites_and_acronyms_with_d_stay(clean: str) -> None:
+    assert summary_text(clean).value == clean
+
+
+def test_a_marital_status_with_an_echo_in_its_fixed_words() -> None:
+    from extractors.field_values import marital_value
+
+    want = "Đã ly hôn theo Bản án số 214/2020/HNGĐ-ST, hiện tại chưa đăng ký kết hôn với ai"
+    assert marital_value(want.replace("Bản án", "Bản á án"), COMMON.marital_values).value == want
+
+
+def test_an_administrative_number_without_its_symbol_is_sent_to_a_clerk() -> None:
+    words = (header(["ỦY BAN NHÂN DÂN", "XÃ YÊN KHÁNH"], "Số: 262", "Yên Khánh, ngày 09 tháng 02 năm 2023")
+             + line("BÁO CÁO", 1150, 600, h=58) + line("Kết quả thực hiện chuyển đổi số năm 2022", 800, 680))
+    rec = _analyse_words(words)
+    assert rec.fields["doc_number"] == "262" and "doc_number" in rec.review_fields
+    assert any("262" in p and "ký hiệu" in p for p in rec.problems)
+
+
+def _analyse_words(words: list):
+    from config.settings import Settings
+    from extractors import fields as F
+    from schemas.record import Record, Source
+
+    rec = Record(id="x", source=Source(path="x.png"), pipeline_version="test")
+    F.analyse(rec, [FakePage(words)], Settings())
+    return rec
