@@ -94,11 +94,12 @@ def doc_number_from_line(line: Line, start: int, known_symbols: list[str], max_c
 
 
 # "ngày 06 tháng 12 năm 2021" as OCR reads it: "ngày0?", "ngàW/†", "ngày4†tháng", "tông" for "tháng",
+# "264háng" (the day glued to "tháng", its t read as a 4),
 # "năni", "narn" and "nặh" for "năm"
 # the line is matched folded (lower case): the letters OCR reads for digits are lower case here
 # "2O2l", "2O21": two real digits at least; or three and anything in their midst, a speck's space too ("2B1 6")
 _YEAR = r"(?P<year>(?=(?:[^\d\s]*\d){2})[0-9oilszqbg]{4}|\d(?:\s?[0-9a-z]){2}\s?\d(?![0-9a-z]))"
-_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}n[gh]|(?<=\d)h\w{0,2}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
+_MONTH_YEAR = (r"(?P<th>\bt\w{0,4}ng|th\w{0,3}n[gh]|(?<=\d)h\w{0,2}ng|(?<=\d\d)4h\w{0,2}ng)\W{0,2}\s*(?P<month>\S{1,6}?)"
                r"\s*[,.]?\s*(?P<nam>" + NAM_WORD + r")\W{0,2}\s*" + _YEAR)
 _DATE_TAIL = r"(?P<day>.{0,7}?)[\-–]?\s*" + _MONTH_YEAR  # "ngày 03-tháng 8": a speck for the space
 # after the place's comma first: with the day left blank, "Quảng Ngãi, ngày tháng" must not read "Ngãi" as "ngày"

@@ -91,7 +91,7 @@ NAM_WORD = r"[nh][a-z]{1,3}"
 # "ngày" after the place's comma, folded: "ngay", "ngảy", "hgày" (h for n), "nđày" (folds to "nday")
 NGAY_AFTER_COMMA = r"(?:[nh]g[a-z]{0,3}|n[a-z]{0,2}y)\b"
 # "tháng" as OCR reads it, folded: "thang", "tông", "thẳng"; glued to the day with its t lost ("06háng")
-THANG_WORD = r"(?:\bt\w{0,4}n[gh]|(?<=\d)t?h\w{0,2}ng)"  # "thánh" too
+THANG_WORD = r"(?:\bt\w{0,4}n[gh]|(?<=\d)t?h\w{0,2}ng|(?<=\d\d)4h\w{0,2}ng)"  # "thánh", "264háng" too
 _WORDS_DATE = re.compile(r"\bng[a-z]{0,3}\W{0,2}\s*(\S{1,3}?)\s*[,.\-–]?\s*" + THANG_WORD + r"\W{0,2}\s*(\S{1,3}?)\s*[,.]?\s*"
                          + NAM_WORD + r"\W{0,2}\s*(\S{4})", re.IGNORECASE)
 # the word "ngày" lost to a speck ("s1gày 06,tháng 7 năm 2023"): the day is the token before "tháng"

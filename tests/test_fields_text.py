@@ -1231,3 +1231,12 @@ def _analyse_words(words: list):
     rec = Record(id="x", source=Source(path="x.png"), pipeline_version="test")
     F.analyse(rec, [FakePage(words)], Settings())
     return rec
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Lê Chân, ngày 264háng 4 năm 2022", "2022-04-26"),  # "tháng" glued to the day, its t read as a 4
+    ("Lê Chân, ngày 24háng 4 năm 2022", "2022-04-24"),  # its t lost: 24 is the day, not 2
+])
+def test_a_day_glued_to_the_month_word(text: str, want: str) -> None:
+    assert date_from_line(_number_line((text, 1250, 400)), 80, 1.22)[0] == want
+    assert parse_date(text.split(", ")[1]).value == want
