@@ -10,6 +10,7 @@ for the clerk: a wrong type is worse than an unknown one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -143,7 +144,8 @@ def classify(view: DocView, rules: Rules) -> Classification:
             symbol_type = _symbol_type(joined, symbol_types(rules))
             symbol = joined if symbol_type else symbol
     has_vv = _has_vv(page, number, common)
-    result = _decide(best, runner_up, symbol_type, symbol, has_vv, rules, _keyword_type(page, rules))
+    # the keywords are looked for only when neither title nor symbol decided
+    result = _decide(best, runner_up, symbol_type, symbol, has_vv, rules, lambda: _keyword_type(page, rules))
     result.symbol_type = symbol_type
     return result
 
@@ -182,8 +184,8 @@ def _keyword_type(page: Page, rules: Rules) -> tuple[str, list[str]] | None:
 
 
 def _decide(best: tuple[float, str, list[Line]] | None, runner_up: dict[str, float], symbol_type: str | None,
-            symbol: str, has_vv: bool, rules: Rules, keyword: tuple[str, list[str]] | None = None
-            ) -> Classification:
+            symbol: str, has_vv: bool, rules: Rules,
+            keywords: Callable[[], tuple[str, list[str]] | None] | None = None) -> Classification:
     if best is not None and best[0] >= WEAK_TITLE:
         score, doc_type, lines = best
         second = max((s for t, s in runner_up.items() if t != doc_type), default=0.0)
@@ -223,6 +225,7 @@ def _decide(best: tuple[float, str, list[Line]] | None, runner_up: dict[str, flo
                 f"loại văn bản: có 'V/v' nhưng một dòng giống tiêu đề {best[1]}, cần kiểm tra"
                 f" / 'V/v' found but a line looks like the title of {best[1]}"])
         return Classification("cong_van", 0.95, [], 0.0, None, ["V/v under the number, no title"])
+    keyword = keywords() if keywords is not None else None
     if keyword is not None and (best is None or best[1] == keyword[0] or best[0] < 65):
         doc_type, found = keyword
         return Classification(doc_type, KEYWORD_CONFIDENCE, [], best[0] if best else 0.0, None,

@@ -20,6 +20,7 @@ from extractors import places
 from extractors.docview import Line
 from extractors.field_rules import Candidate, alnum_key
 from extractors.normalise import (
+    ADMIN_UNITS,
     LOWER,
     UPPER,
     agency_case,
@@ -44,9 +45,8 @@ def _opens_agency(text: str, common: CommonRules) -> bool:
 
 AGENCY_CUT = "the agency's name may be cut short"  # the note's marker: extractors/readings.py prefers others
 
-# the unit words of an agency's name, the longest first where one ends another ("thị xã" before "xã")
-_UNIT_WORDS = ("thành phố", "thị trấn", "thị xã", "tỉnh", "huyện", "quận", "xã", "phường")
-_UNIT_ALTERNATION = "|".join(_UNIT_WORDS)
+_UNIT_WORDS = tuple(ADMIN_UNITS.split("|"))  # the unit words of an agency's name, the longest first
+_UNIT_ALTERNATION = ADMIN_UNITS
 
 
 def _one_letter_specked(word: str) -> str:

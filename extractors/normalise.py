@@ -25,6 +25,8 @@ from extractors.vietnamese import (
     normalize_text,
 )
 
+# the administrative unit words, the longest first where one ends another ("thị xã" before "xã")
+ADMIN_UNITS = "thành phố|thị trấn|thị xã|tỉnh|huyện|quận|xã|phường"
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 
@@ -932,7 +934,7 @@ def expand_address(text: str, abbreviations: dict[str, str]) -> Normalised:
     text = re.sub(r"^T[ốồ](?=\s+\d)", "Tổ", text)  # "Tố 3": the hook of ổ read as an acute
     text = _address_specks(text)
     text = _unit_words(text)
-    text = re.sub(r"\b(thành phố|tỉnh|huyện|quận|thị xã|xã|phường|thị trấn)\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
+    text = re.sub(rf"\b({ADMIN_UNITS})\s*[-–]\s+", r"\1 ", text)  # "thành phố - Cần Thơ"
     # a speck read as a full stop after a unit word: "tỉnh.Bình Định", "phường. Dư Hàng Kênh"
     text = re.sub(rf"\b(tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn|thôn|xóm|ấp|tổ|đường|ngõ)\s*[.:]\s*(?=[{UPPER}0-9])",
                   r"\1 ", text)
@@ -978,21 +980,20 @@ def _address_specks(text: str) -> str:
                   else m[0], text)  # "Tha đất số": the ử lost
     text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number
     text = re.sub(r",\s*[:;.\-–]\s+", ", ", text)  # "Thôn Đông, : xã Đa Tốn": a speck after the comma
-    text = re.sub(rf"\b(thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường),\s+(?=[{UPPER}])", r"\1 ", text)  # "huyện, Tuy"
+    text = re.sub(rf"\b({ADMIN_UNITS}),\s+(?=[{UPPER}])", r"\1 ", text)  # "huyện, Tuy"
     text = _rejoined_unit_names(text)
     # after a comma an administrative unit word is in small letters ("..., Huyện Tiên Du": a speck read as a
     # capital), and a comma is lost before one that follows a name or a number ("Thôn Đông xã Yên Thọ")
     # ("Thành phố Hồ Chí Minh" keeps its capital: it is the city's name as written)
     text = re.sub(r"(?<=, )(Tỉnh|Huyện|Quận|Thị xã|Thị trấn|Xã|Phường)(?= )", lambda m: m[0].lower(), text)
-    text = re.sub(rf"(?<![\w])([{UPPER}0-9][{LOWER}0-9]*) (?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) "
-                  rf"[{UPPER}0-9])", r"\1, ", text)
+    text = re.sub(rf"(?<![\w])([{UPPER}0-9][{LOWER}0-9]*) (?=(?:{ADMIN_UNITS}) [{UPPER}0-9])", r"\1, ", text)
     text = re.sub(rf"\b([{UPPER}][{LOWER}]+)-([{UPPER}][{LOWER}]+)\b",
                   lambda m: f"{m[1]} {m[2]}" if places.is_known(f"{m[1]} {m[2]}") else m[0], text)  # "Tuy-Phước"
-    text = re.sub(r"(?<=\s)[-–](?=(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường)\b)", "", text)  # "-thành phố"
+    text = re.sub(rf"(?<=\s)[-–](?=(?:{ADMIN_UNITS})\b)", "", text)  # "-thành phố"
     return text
 
 
-_ADMIN_PART = re.compile(r"^(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường) ")
+_ADMIN_PART = re.compile(rf"^(?:{ADMIN_UNITS}) ")
 
 
 def _rejoined_unit_names(text: str) -> str:
