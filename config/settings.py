@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     preprocess_steps: list[str] = Field(
         default_factory=lambda: [
             "border_crop", "seal_suppression", "orientation", "deskew", "illumination", "denoise", "rescale",
-            "despeckle", "remove_rules",
+            "despeckle", "text_specks", "remove_rules",
         ]
     )
 

@@ -24,6 +24,7 @@ from extractors.ocr import ocr_words, reread_lang
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
 from extractors.second_look import reread_signing_space, reread_surname
+from extractors.specks import SPECKLED_PAGE
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
 
@@ -104,7 +105,9 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
         if reads_upright(words):
             break
     result = _page_result(page, state, words, settings)
-    if result.confidence < settings.reread_below:
+    # a speckled copy is a poor copy however sure Tesseract is once the specks are gone: the specks it
+    # kept fall differently at each resolution
+    if result.confidence < settings.reread_below or state.specks_per_sq_inch >= SPECKLED_PAGE:
         t = time.perf_counter()
         result.alternates = _read_again(page, settings, steps, state.rotation)
         result.timings_ms["reread"] = (time.perf_counter() - t) * 1000

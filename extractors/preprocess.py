@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from config.settings import Settings
+from extractors import specks
 
 
 @dataclass
@@ -31,6 +32,7 @@ class PageState:
     notes: list[str] = field(default_factory=list)
     # connected components of the ink of `gray`, kept for the next step when it is still that image
     components: Components | None = None
+    specks_per_sq_inch: float = 0.0  # the lonely specks despeckle erased, per square inch of page
 
 
 @dataclass
@@ -231,10 +233,37 @@ def rescale(s: PageState) -> None:
     else:
         return
     f = goal / s.dpi
+    if f > 1 and s.dpi >= IMPULSE_MIN_DPI:
+        _drop_impulses(s)
     interp = cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA
     s.gray = cv2.resize(s.gray, None, fx=f, fy=f, interpolation=interp)
     s.scale *= f
     s.notes.append(f"rescaled {s.dpi:.0f}->{goal} dpi")
+
+
+# a pixel this much darker or lighter than all eight of its neighbours is a scanner's or a copier's impulse,
+# on a page of at least IMPULSE_MIN_DPI: below it a printed dot or tone mark is itself a single pixel (the
+# 100-dpi scans of ../shared/realscans)
+IMPULSE = 60
+IMPULSE_MIN_DPI = 140
+
+
+def _drop_impulses(s: PageState) -> None:
+    """Replace lone dark or light pixels by the median of their neighbourhood before a copy is upscaled:
+    the upscale would make each a blob the size of a tone mark. Only pure impulses change (a pixel of a
+    stroke, however thin, has a neighbour like it), and only on a copy that has them (0.02% of its pixels)."""
+    gray = s.gray
+    ring = np.ones((3, 3), np.uint8)
+    ring[1, 1] = 0
+    g = gray.astype(np.int16)
+    lone = (g > cv2.dilate(gray, ring).astype(np.int16) + IMPULSE) | (g < cv2.erode(gray, ring).astype(np.int16) - IMPULSE)
+    share = float(lone.mean())
+    if share < 0.0002:
+        return
+    out = gray.copy()
+    out[lone] = cv2.medianBlur(gray, 3)[lone]
+    s.gray = out
+    s.notes.append(f"impulses removed before upscaling ({share:.2%} of pixels)")
 
 
 def illumination(s: PageState) -> None:
@@ -306,7 +335,35 @@ def despeckle(s: PageState) -> None:
     s.gray = out
     comps.of = out
     comps.alive[lonely] = False
+    inches = gray.shape[0] * gray.shape[1] / (s.dpi * s.scale) ** 2
+    s.specks_per_sq_inch = len(lonely) / inches
     s.notes.append(f"despeckle: {len(lonely)} specks")
+
+
+def text_specks(s: PageState) -> None:
+    """On a speckled copy, erase the specks inside lines of text too: solid blobs where no dot of the script
+    belongs, and solid blocks stuck to letters (extractors/specks.py). A page with fewer lonely specks than a
+    copy's speckle leaves (a clean scan's seal and signature leave a few) is not touched."""
+    if s.specks_per_sq_inch < specks.SPECKLED_PAGE:
+        return
+    comps = ink_components(s)
+    if comps.n < 2:
+        return
+    unit = s.dpi * s.scale / 300.0  # the resolution of the image at hand (native when not rescaled)
+    strokes = specks.measure_strokes(comps.labels, comps.alive)
+    loose = specks.specks_in_lines(comps.labels, comps.stats, comps.alive, strokes, unit)
+    blocks = specks.blocks_on_letters(comps.labels, comps.stats, comps.alive, strokes, unit)
+    if not loose and not blocks:
+        return
+    out = s.gray.copy()
+    if loose:
+        out[_select(comps.labels, comps.n, np.array(loose))] = 255
+    ink = comps.alive[comps.labels]
+    for top, bottom, left, right in blocks:
+        out[top:bottom, left:right][ink[top:bottom, left:right]] = 255
+    s.gray = out
+    s.components = None  # blocks cut pieces out of letters: their labels no longer hold
+    s.notes.append(f"specks in lines: {len(loose)}, on letters: {len(blocks)}")
 
 
 def remove_rules(s: PageState) -> None:
@@ -366,12 +423,13 @@ STEPS: dict[str, Callable[[PageState], None]] = {
     "illumination": illumination,
     "denoise": denoise,
     "despeckle": despeckle,
+    "text_specks": text_specks,
     "remove_rules": remove_rules,
     "binarize": binarize,
 }
 ORDER = [
     "seal_suppression", "border_crop", "orientation", "deskew", "rescale", "illumination", "denoise", "remove_rules",
-    "despeckle", "binarize",
+    "despeckle", "text_specks", "binarize",
 ]
 
 
