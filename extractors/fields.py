@@ -38,8 +38,8 @@ from extractors.field_rules import (
 from extractors.field_values import FieldResult, known_symbols, normalise
 from extractors.handwriting import date_from_line, date_parts, doc_number_from_line
 from extractors.issuer import confirm_issuer, issuer_from_lines
-from extractors.lexicon import doubtful_words, repair_text
-from extractors.normalise import Normalised, district_of_address
+from extractors.lexicon import doubtful_words, repair_text, unknown_syllables
+from extractors.normalise import Normalised, district_of_address, summary_opening
 from extractors.readings import merge_readings
 from extractors.signature import Signature, find_signature
 from schemas.fields import validate_fields
@@ -210,6 +210,8 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
         value, changed = vote_marks(value, _corpus(ctx, cand.lines))
         if changed:
             flags.add("consensus")
+    if rule.type == "summary":
+        value = summary_opening(value)  # the body's "Việt Nam" votes no "Về việt"
     if rule.type in LEXICON_TYPES and ctx.lexicon:
         if value.isupper():
             # a business's name in capitals ("VẬT LIỆU XÂY ĐỰNG"): its common words are checked in small letters
@@ -221,6 +223,13 @@ def finish_candidate(ctx: Context, name: str, rule: FieldRule, cand: Candidate) 
             flags.add("lexicon")
             norm.notes.append(f"sửa theo từ điển: {', '.join(notes)} / repaired from the dictionary")
         doubtful = doubtful_words(value)
+        # a business's name in capitals may hold any proper name, but a syllable no word uses ("LIÊN HỰNG":
+        # the horn of Ư read as a dot below as well) is a misreading, or a foreign word, for a clerk to see
+        strange = unknown_syllables(value) if rule.type == "upper_text" else []
+        if strange:
+            conf = min(conf, DOUBTFUL_TEXT_CONFIDENCE)
+            norm.notes.append(f"chữ không có trong từ điển: {', '.join(strange)}: cần kiểm tra / not a "
+                              f"Vietnamese word: {', '.join(strange)}")
         if doubtful:
             conf = min(conf, DOUBTFUL_TEXT_CONFIDENCE)
             pairs = ", ".join(f"'{a}' ('{b}'?)" for a, b in doubtful)

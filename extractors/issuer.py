@@ -452,6 +452,12 @@ def confirm_issuer(value: str, certainty: float, texts: list[str], place: str | 
     h, u, n = best
     candidate = f"{head} {u} {n}"
     if known_now and fold_key(candidate) == fold_key(value):
+        if n != name and places.is_spelled(n):
+            # the same letters, other marks: the header prints the name in bold capitals, whose marks a copy
+            # loses first, the body in small letters ("ĐỒNG THÀNH" / "Đông Thành", two real wards); one mention
+            # is checked, and a body that misspells a name ("Phong Điên") does not spell it
+            sure = dict(mentions).get((h, u, n), 0) >= 2
+            return candidate, max(certainty, 0.9) if sure else min(certainty, 0.7), True
         return value, max(certainty, 0.9), False  # the body confirms the header
     if numbered and n.isdigit():
         return candidate, min(certainty, 0.6), True  # the body and the place line against one header digit

@@ -363,6 +363,15 @@ def _viterbi(lex: Lexicon, toks: list[_Token], options: list[dict[str, float]], 
     return best[n][1]
 
 
+def unknown_syllables(text: str, lex: Lexicon | None = None) -> list[str]:
+    """The syllables of `text` (any case) that no word of the dictionary uses: none when there is no
+    dictionary."""
+    lex = lex or load_lexicon()
+    if lex is None:
+        return []
+    return [w for w in re.findall(r"[^\W\d_]+", text) if len(w) > 1 and w.lower() not in lex.syllables]
+
+
 def doubtful_words(text: str, lex: Lexicon | None = None) -> list[tuple[str, str]]:
     """(word, the spelling it may stand for) of each word in small letters that joins neither neighbour in a
     dictionary word, where one changed letter or mark would make a common word with one of them ("tại tuộc

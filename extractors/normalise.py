@@ -339,17 +339,18 @@ def _one_letter_off(group: str, by_fold: dict[str, str]) -> str | None:
     return close[0] if len(close) == 1 else None
 
 
-def _split_number(text: str) -> tuple[str, str]:
-    """(number, symbol) of '154/QĐ-UBND', '24/TTr -UBND', '686 /STTT-CNTT&BCVT'; what follows the symbol
-    after a space (debris, the place of a merged date line) is not part of it."""
+def _split_number(text: str) -> tuple[str, str, bool]:
+    """(number, symbol, hyphen lost) of '154/QĐ-UBND', '24/TTr -UBND', '686 /STTT-CNTT&BCVT'; what follows
+    the symbol after a space (debris, the place of a merged date line) is not part of it, except a last
+    group of two to five plain capitals ('943/TCKH NV': the hyphen lost under a speck)."""
     if "/" not in text:
         first = text.split()[:1]
-        return (re.sub(r"[.,;:_…]+$", "", first[0]) if first else ""), ""
+        return (re.sub(r"[.,;:_…]+$", "", first[0]) if first else ""), "", False
     slash = text.index("/")
     number = re.sub(r"\s+", "", text[:slash])
     tokens = text[slash + 1:].split()
     if not tokens:
-        return number, ""
+        return number, "", False
     parts = [tokens[0]]
     for tok in tokens[1:]:
         # "T: B- -UBND", "T B- UBND": a lone letter is never a whole symbol; a speck split it from the rest
@@ -358,7 +359,11 @@ def _split_number(text: str) -> tuple[str, str]:
             parts.append(tok)
         else:
             break
-    return number, "".join(parts)
+    rest = tokens[len(parts):]
+    if (len(rest) == 1 and re.fullmatch(r"[A-ZĐ]{2,5}", rest[0]) and re.fullmatch(r"[A-ZĐ]{2,}", parts[-1])
+            and len(parts) == 1):
+        return number, f"{parts[0]}-{rest[0]}", True
+    return number, "".join(parts), False
 
 
 @dataclass
@@ -390,7 +395,7 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
     text = re.sub(r"^[\s.,;:_…'\"`⁄]+", "", text)
     text = re.sub(r"[\s'\"`“”‘’]+$", "", text)  # "88”", "8B'": a speck after the number
     text, slash_lost = _slash_lost(text, known_symbols)
-    number, symbol = _split_number(text)
+    number, symbol, hyphen_lost = _split_number(text)
     symbol = re.sub(r"-{2,}", "-", symbol)
     symbol = re.sub(r"[.,;:_…]+$", "", symbol)
     symbol = re.sub(r"[^0-9A-Za-zĐđ" + UPPER[3:] + LOWER[3:] + r"&./\-]", "", symbol).strip("-./")
@@ -416,6 +421,10 @@ def parse_doc_number(rest: str, known_symbols: list[str]) -> DocNumber:
     if slash_lost:
         repaired = True
         notes.append("dấu '/' giữa số và ký hiệu bị mất khi đọc / the slash between number and symbol was lost")
+    if hyphen_lost:
+        repaired = True
+        notes.append(f"ký hiệu đọc có khoảng trắng thay dấu '-' ('{symbol}'): cần kiểm tra / the symbol was read "
+                     f"with a space for its hyphen: check it")
     if not clean:
         return DocNumber(None, number, symbol, False, repaired, notes)
     value = f"{number}/{symbol}" if symbol else number
@@ -627,6 +636,20 @@ def _lone_letters_dropped(text: str) -> str:
     return re.sub(r"(?<=[^\W\d_]) [a-xz](?= [^\W\d_])", "", text)
 
 
+def summary_opening(text: str) -> str:
+    """A summary's fixed opening "Về việc" / "Về" spelled as printed, whatever marks and specks a copy gave it."""
+    # "Vềviệc": a lost space after a bold word; "Về Việc": a speck or blur read as a capital
+    text = re.sub(r"^Về\s*[vV]iệc\b\s*", "Về việc ", text)
+    text = re.sub(r"^V[ềệe]\s*[XxYy]iệ[ct]\b\s*", "Về việc ", text)  # "VềXiệc": the v read as an X, the space lost
+    opening = re.match(r"^(\w+)[\s,.;:]+(\w+)[\s,.;:]+", text)
+    if (opening and fold_key(opening[1]) in ("ve", "va", "vo") and opening[2] != "Việt"  # "Về Việt Nam"
+            and Levenshtein.distance(fold_key(opening[2]), "viec") <= 1):
+        text = "Về việc " + text[opening.end():]  # "Vệ việc, đề nghị": marks and a speck off the fixed opening
+    elif opening and fold_key(opening[1]) == "ve" and opening[2].islower():
+        text = "Về " + text[len(opening[1]):].lstrip()  # "Vệ kế hoạch ...": a summary opens "Về", no other "ve"
+    return text
+
+
 def summary_text(text: str) -> Normalised:
     """The trích yếu as printed; only whitespace and edge debris change."""
     text = normalize_text(text, keep_newlines=False)
@@ -637,14 +660,7 @@ def summary_text(text: str) -> Normalised:
     if sum(text.count(q) for q in "\"“”") == 1:  # 'nhập "ngũ': one quote alone quotes nothing
         text = re.sub(r"\s*[\"“”]\s*", " ", text).strip()
     text = re.sub(r"^(V/v|V/V|v/v|[VY]/|V)(?=\s)\s*", "V/v ", text)  # "Y/", "V": the v lost, the V half-read
-    # "Vềviệc": a lost space after a bold word; "Về Việc": a speck or blur read as a capital
-    text = re.sub(r"^Về\s*[vV]iệc\b\s*", "Về việc ", text)
-    text = re.sub(r"^V[ềệe]\s*[XxYy]iệ[ct]\b\s*", "Về việc ", text)  # "VềXiệc": the v read as an X, the space lost
-    opening = re.match(r"^(\w+)[\s,.;:]+(\w+)[\s,.;:]+", text)
-    if opening and fold_key(opening[1]) in ("ve", "va", "vo") and Levenshtein.distance(fold_key(opening[2]), "viec") <= 1:
-        text = "Về việc " + text[opening.end():]  # "Vệ việc, đề nghị": marks and a speck off the fixed opening
-    elif opening and fold_key(opening[1]) == "ve" and opening[2].islower():
-        text = "Về " + text[len(opening[1]):].lstrip()  # "Vệ kế hoạch ...": a summary opens "Về", no other "ve"
+    text = summary_opening(text)
     # specks of a seal or rule read as lone symbols ("chống „ thiên tai") or dots ("thành.tích")
     text = " ".join(t for t in text.split() if re.search(r"[\-–/(),.;:%]", t) or _has_letter_or_digit(t))
     text = speck_punctuation(text)
@@ -972,10 +988,13 @@ _UNIT_SLOT = re.compile(rf"(^|,\s*)((?:[{LOWER}]+\s){{1,2}})(?=[{UPPER}0-9])")
 
 def _address_specks(text: str) -> str:
     """Specks of a poor copy around an address's numbers and unit words: "TốS6", "Tổ. 2", "Tha đất số",
-    ", .Số 16", ", : xã", "huyện, Tuy Phước", "xã Kim, Lan", ", Huyện", "Thôn Đông xã", "Tuy-Phước", "-thành phố"."""
+    ", .Số 16", ", : xã", "huyện, Tuy Phước", "xã Kim, Lan", ", Huyện", "Thôn Đông xã", "Tuy-Phước", "-thành phố",
+    "Tố dân phố", "$ố 45"."""
     text = re.sub(r"^T[ốồổ]S?(?=\d)", "Tổ ", text)  # "TốS6": the space of "Tổ 6" lost to a speck
     text = re.sub(r"^(Tổ|Thôn|Xóm|Ấp|Khu phố|Số)\s*[.:]\s*(?=\d)", r"\1 ", text)  # "Tổ. 2": a speck after the word
     text = re.sub(r"^X[ơớờởõọóòôốồ]m(?=\s+\d)", "Xóm", text)  # "Xớm 3": the mark of Xóm misread
+    text = re.sub(r"\b([Tt])[ốồỗộóòoô] dân phố\b", r"\1ổ dân phố", text)  # "Tố dân phố": the mark misread
+    text = re.sub(rf"(?<!\S)\$(?=[{LOWER}])", "s", text)  # "tờ bản đồ $ố 45": an s read as a dollar sign
     text = re.sub(r"(?i)^th\w{0,2}(?=\s+đất\s+số\b)", lambda m: "Thửa" if fold_key(m[0]) in ("tha", "thu", "thua")
                   else m[0], text)  # "Tha đất số": the ử lost
     text = re.sub(r"(?<=,\s)[.'\"`]+(?=\w)", "", text)  # "tờ bản đồ số 18, .Số 16": a speck before the house number

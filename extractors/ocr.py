@@ -175,9 +175,12 @@ def _tsv_cli(gray: np.ndarray, settings: Settings, dpi: int, psm: int) -> str:
 
 
 # Letters the Vietnamese model reads off a speckled copy that Vietnamese never writes ("Hà Ñội", "nöõ", "bổ
-# sunÿ"): the mark is a speck, the letter under it is the plain one (the dictionary repair puts marks back).
-# Only OCR output is mapped; text layers of born-digital PDFs are kept as written.
-_NOT_VIETNAMESE = str.maketrans(dict(zip("ñÑÿŸäÄëËïÏöÖüÜçÇåÅøØîÎûÛ", "nNyYaAeEiIoOuUcCaAoOiIuU", strict=True)))
+# sunÿ", "TB-ŠTNMT": no consonant but đ carries a mark): the mark is a speck, the letter under it is the
+# plain one (the dictionary repair puts marks back). Only OCR output is mapped; text layers of born-digital
+# PDFs are kept as written.
+_NOT_VIETNAMESE = str.maketrans(dict(zip(
+    "ñÑÿŸäÄëËïÏöÖüÜçÇåÅøØîÎûÛšŠśŚṡṠžŽźŹżŻčČćĆċĊńŃňŇṅṄřŘŕŔďĎḋḊťŤṫṪľĽĺĹġĠ",
+    "nNyYaAeEiIoOuUcCaAoOiIuUsSsSsSzZzZzZcCcCcCnNnNnNrRrRdDdDtTtTlLlLgG", strict=True)))
 
 
 def words_from_tsv(tsv: str) -> list[Word]:

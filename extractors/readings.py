@@ -35,6 +35,9 @@ DISAGREE_CONFIDENCE = 0.5  # below every review threshold: a clerk chooses betwe
 UNANIMOUS_KINDS = {"doc_number", "date", "personal_id", "any_id", "book_number", "dossier_code", "business_reg",
                    "name", "summary"}
 TEXT_TYPES = {"summary"}
+# kinds whose readings, when two give values that could both be right, go to a clerk (two real wards a mark
+# apart, "phường Đồng Thành" / "phường Đông Thành"); a value that cannot be right does not dispute
+DISPUTED_WHEN_PLAUSIBLE = {"issuer"}
 
 
 PLAUSIBLE_TEXT = {"summary", "address", "marital_status", "text", "name", "title_upper", "upper_text", "issuer"}
@@ -156,7 +159,9 @@ def _decide(present: list[FieldResult], kind: str | None) -> FieldResult:
     if n == len(present) or n > len(present) / 2:
         chosen = max((r for r in present if r.value == value), key=lambda r: r.confidence)
         others = list(dict.fromkeys(r.value for r in read if r.value != value))
-        if others and (kind in UNANIMOUS_KINDS or _digits_differ(read)):
+        rivals = [r.value for r in present if r.value != value]
+        if (others and (kind in UNANIMOUS_KINDS or _digits_differ(read))) or (
+                rivals and kind in DISPUTED_WHEN_PLAUSIBLE):
             # a speck that makes 70 read 78 twice out of three makes a majority too: a number or a name
             # a clerk searches by is taken from the majority but confirmed by a person
             return _disputed(chosen, others)

@@ -6,14 +6,16 @@ Two tests, both from the geometry of print, tell them from the marks of Vietname
 
 - a dot of the script (the dot of i, the dot below, a stop, a colon's dots) has its place: right above or
   below a letter, or after a letter on its baseline, and it is about as thick as the strokes beside it. A
-  solid blob anywhere else in the line, or in such a place but twice as thick as the stroke beside it, is
+  solid blob anywhere else in the line, or in such a place but much thicker than the stroke beside it, is
   a speck. Accents (acute, grave, hook, tilde, breve, circumflex) are thin strokes, never solid blobs, and
   are left alone;
 - a solid block stuck to a letter is much thicker than the stroke it touches and stands out of it, while a
   stroke's end or a junction continues into strokes as thick as itself.
 
-Sizes are in pixels at 300 dpi, scaled to the page's OCR resolution. Only a page that `despeckle` found
-speckled is touched, so a clean scan reaches Tesseract exactly as it was.
+Sizes are in pixels at 300 dpi, scaled to the resolution of the image at hand. Only a page that
+`despeckle` found speckled (SPECKLED_PAGE) is touched, so a clean scan reaches Tesseract exactly as it was.
+What neither test can tell from print is left: a speck where a stop stands and about as thick as one, or
+one stuck to a letter no thicker than its strokes.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ SPECKLED_PAGE = 8.0
 # most in print, bold and italic, 150 to 300 dpi: tests/test_specks.py)
 DOT_THICKNESS = 1.8
 # a block stuck to a letter is at least this many times as thick as the letter's mean stroke, and thicker
-# than the ball of a horn (ơ, ư) ...
+# than the ball of a horn (ơ, ư; 4.5 px at 300 dpi) ...
 BLOCK_THICKNESS = 1.6
 # ... the strokes it touches at most this share of its own thickness ...
 TOUCHING_STROKE = 0.4
@@ -44,7 +46,7 @@ class Strokes:
     """Half stroke widths (chessboard distance to the paper) of a page's ink components."""
 
     dist: np.ndarray  # per pixel
-    ridge: np.ndarray  # pixels on the middle line of a stroke
+    ridge: tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, columns and components of the strokes' middle lines
     mean: np.ndarray  # per component: mean half-width along its middle lines
     peak: np.ndarray  # per component: its thickest point
 
@@ -53,8 +55,8 @@ def measure_strokes(labels: np.ndarray, alive: np.ndarray) -> Strokes:
     ink = alive[labels].astype(np.uint8)
     # chessboard distances are whole numbers: as bytes, the dilation below is a tenth of the float one's time
     dist = np.minimum(cv2.distanceTransform(ink, cv2.DIST_C, 3), 255).astype(np.uint8)
-    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)
-    owner, depth = labels[ridge], dist[ridge]
+    ys, xs = np.nonzero((dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0))
+    owner, depth = labels[ys, xs], dist[ys, xs]
     n = len(alive)
     mean = np.bincount(owner, depth.astype(np.float64), n) / np.maximum(np.bincount(owner, None, n), 1)
     # the thickest point of each: ridge depths sorted by component, the last of each run
@@ -62,7 +64,7 @@ def measure_strokes(labels: np.ndarray, alive: np.ndarray) -> Strokes:
     last = np.r_[owner[order][1:] != owner[order][:-1], True]
     peak = np.zeros(n, dtype=np.float32)
     peak[owner[order][last]] = depth[order][last]
-    return Strokes(dist, ridge, mean, peak)
+    return Strokes(dist, (ys, xs, owner), mean, peak)
 
 
 def solid_blobs(stats: np.ndarray, alive: np.ndarray, unit: float) -> np.ndarray:
@@ -153,7 +155,7 @@ class _Page:
 
 def specks_in_lines(labels: np.ndarray, stats: np.ndarray, alive: np.ndarray, strokes: Strokes,
                     unit: float) -> list[int]:
-    """Solid blobs with no dot's place, or twice as thick as the stroke of the letter they sit by."""
+    """Solid blobs with no dot's place, or DOT_THICKNESS times as thick as the strokes of what they sit by."""
     page = _Page(labels, stats, alive, unit)
     out = []
     for k in np.flatnonzero(page.blobs):
@@ -173,8 +175,19 @@ def blocks_on_letters(labels: np.ndarray, stats: np.ndarray, alive: np.ndarray, 
     strokes they touch thin beside them, little ink around them."""
     dist, rows, cols = strokes.dist, labels.shape[0], labels.shape[1]
     letters = alive & (stats[:, cv2.CC_STAT_AREA] > 150 * unit * unit)
-    deep = strokes.ridge & letters[labels] & (dist >= np.maximum(BLOCK_THICKNESS * strokes.mean, 4.5 * unit)[labels])
-    ys, xs = np.nonzero(deep)
+    ys, xs, owner = strokes.ridge
+    d = dist[ys, xs].astype(np.int64)
+    deep = letters[owner] & (d >= np.maximum(BLOCK_THICKNESS * strokes.mean, 4.5 * unit)[owner])
+    ys, xs, d = ys[deep], xs[deep], d[deep]
+    inside = (ys - d - 2 >= 0) & (xs - d - 2 >= 0) & (ys + d + 3 <= rows) & (xs + d + 3 <= cols)
+    ys, xs, d = ys[inside], xs[inside], d[inside]
+    # the ring test for every candidate at once (summed areas): most are points of thick strokes
+    area = cv2.integral((dist > 0).astype(np.uint8))
+    outer = _box_sum(area, ys - d - 2, ys + d + 3, xs - d - 2, xs + d + 3)
+    inner = _box_sum(area, ys - d - 1, ys + d + 2, xs - d - 1, xs + d + 2)
+    ring = (2 * d + 5) ** 2 - (2 * d + 3) ** 2
+    keep = (outer - inner) <= RING_INK * ring
+    ys, xs = ys[keep], xs[keep]
     order = np.argsort(-dist[ys, xs], kind="stable")  # the centre of a block before its edges
     taken = np.zeros(labels.shape, dtype=bool)
     out = []
@@ -187,9 +200,13 @@ def blocks_on_letters(labels: np.ndarray, stats: np.ndarray, alive: np.ndarray, 
             continue
         around = np.ones((bottom - top, right - left), dtype=bool)
         around[1:-1, 1:-1] = False
-        ink = alive[labels[top:bottom, left:right][around]]
-        if ink.mean() > RING_INK or dist[top:bottom, left:right][around].max() > TOUCHING_STROKE * d:
+        if dist[top:bottom, left:right][around].max() > TOUCHING_STROKE * d:
             continue
         taken[top:bottom, left:right] = True
         out.append((cy - d - 1, cy + d + 2, cx - d - 1, cx + d + 2))
     return out
+
+
+def _box_sum(area: np.ndarray, top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Sums of boxes [top, bottom) x [left, right) from a summed-area table (cv2.integral)."""
+    return area[bottom, right] - area[top, right] - area[bottom, left] + area[top, left]

@@ -53,6 +53,14 @@ def test_a_slash_lost_between_number_and_symbol_is_put_back_only_before_known_co
     assert parse_doc_number("16NQ-XYZQ", KNOWN).value is None
 
 
+def test_a_hyphen_lost_under_a_speck_joins_the_last_group_of_capitals_and_is_checked() -> None:
+    got = parse_doc_number("943/TCKH NV", KNOWN)
+    assert got.value == "943/TCKH-NV" and got.repaired and "hyphen" in got.notes[-1]
+    assert parse_doc_number("45/UBND CỘNG", KNOWN).value == "45/UBND"  # the motto's line, not a group
+    assert parse_doc_number("88/BC-UBND VP", KNOWN).value == "88/BC-UBND"  # a whole symbol stays whole
+    assert parse_doc_number("12/QĐ-UBND Hà Nội", KNOWN).value == "12/QĐ-UBND"
+
+
 @pytest.mark.parametrize("raw", ["2ƒ /CT-UBND", "Đ14/UBND-KTTH", "⁄44_ /CT-UBND"])
 def test_handwritten_junk_number_gives_no_value(raw: str) -> None:
     parsed = parse_doc_number(raw, SYMBOLS)
@@ -603,8 +611,9 @@ def test_ocr_letters_vietnamese_never_writes_are_read_as_the_plain_letter() -> N
     from extractors.ocr import words_from_tsv
 
     row = "5\t1\t1\t1\t1\t{}\t10\t10\t50\t20\t91.0\t{}"
-    words = words_from_tsv("\n".join(row.format(i + 1, t) for i, t in enumerate(["Hà", "Ñội", "nöõ", "sunÿ"])))
-    assert [w.text for w in words] == ["Hà", "Nội", "noõ", "suny"]
+    read = ["Hà", "Ñội", "nöõ", "sunÿ", "138/TB-ŠTNMT", "Čhủ", "ŃGUYỄN", "Đà"]
+    words = words_from_tsv("\n".join(row.format(i + 1, t) for i, t in enumerate(read)))
+    assert [w.text for w in words] == ["Hà", "Nội", "noõ", "suny", "138/TB-STNMT", "Chủ", "NGUYỄN", "Đà"]
     assert summary_text("về việc bổ sung dự toán").value == "Về việc bổ sung dự toán"
 
 
@@ -656,6 +665,18 @@ def test_an_issuers_unit_name_misread_is_spelled_as_the_body_writes_it_after_the
     assert (value, changed) == ("Ủy ban nhân dân xã Diễn Thành", True) and certainty <= 0.7
     # two known names near it: a clerk chooses
     assert confirm_issuer("Ủy ban nhân dân xã Diễh Thành", 0.8, [*body, "xã Diễn Thanh"], None)[2] is False
+
+
+def test_an_issuers_marks_follow_the_bodys_small_letters_when_both_spell_a_real_unit() -> None:
+    once = ["Thực hiện Kế hoạch, Ủy ban nhân dân phường Đông Thành báo cáo kết quả"]
+    twice = [*once, "của Ủy ban nhân dân phường Đông Thành./"]
+    value, certainty, changed = confirm_issuer("Ủy ban nhân dân phường Đồng Thành", 0.93, once, None)
+    assert (value, changed) == ("Ủy ban nhân dân phường Đông Thành", True) and certainty <= 0.7  # checked
+    assert confirm_issuer("Ủy ban nhân dân phường Đồng Thành", 0.93, twice, None)[:2] == (
+        "Ủy ban nhân dân phường Đông Thành", 0.93)
+    # a body that misspells the name does not respell the header
+    body = ["Ủy ban nhân dân huyện Phong Điên thông báo"]
+    assert confirm_issuer("Ủy ban nhân dân huyện Phong Điền", 0.9, body, None)[0] == "Ủy ban nhân dân huyện Phong Điền"
 
 
 def test_an_issuers_unit_name_a_letter_off_a_known_one_takes_its_spelling() -> None:
@@ -1240,3 +1261,26 @@ def _analyse_words(words: list):
 def test_a_day_glued_to_the_month_word(text: str, want: str) -> None:
     assert date_from_line(_number_line((text, 1250, 400)), 80, 1.22)[0] == want
     assert parse_date(text.split(", ")[1]).value == want
+
+
+@pytest.mark.parametrize(("read", "want"), [
+    ("Tố dân phố số 11, phường Vũ Ninh, thành phố Bắc Ninh", "Tổ dân phố số 11, phường Vũ Ninh, thành phố Bắc Ninh"),
+    ("Thửa đất số 878, tờ bản đồ $ố 45, Tổ 9, phường Lộc Vượng",
+     "Thửa đất số 878, tờ bản đồ số 45, Tổ 9, phường Lộc Vượng"),
+])
+def test_a_fixed_address_phrase_with_a_mark_or_letter_misread(read: str, want: str) -> None:
+    assert expand_address(read, get_rules().common.address_abbreviations).value == want
+
+
+def test_a_summary_opening_ve_viet_is_ve_viec() -> None:
+    assert summary_text("Về việt tăng cường phòng cháy, chữa cháy").value == "Về việc tăng cường phòng cháy, chữa cháy"
+    assert summary_text("Về Việt Nam và hội nhập").value == "Về Việt Nam và hội nhập"
+
+
+def test_the_fixed_opening_of_a_summary_survives_the_bodys_votes() -> None:
+    from extractors.normalise import summary_opening
+
+    # the body's "Việt Nam" restated "việc" as "việt": the opening is spelled again after the votes
+    assert summary_opening("Về việt tăng cường phòng cháy") == "Về việc tăng cường phòng cháy"
+    assert summary_opening("Về Việt Nam và hội nhập") == "Về Việt Nam và hội nhập"
+    assert summary_opening("Vệ kế hoạch năm 2020") == "Về kế hoạch năm 2020"

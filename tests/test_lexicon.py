@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from extractors.lexicon import change_cost, load_lexicon, repair_text
+from extractors.lexicon import change_cost, load_lexicon, repair_text, unknown_syllables
 
 pytestmark = pytest.mark.skipif(load_lexicon() is None, reason="needs underthesea's word list")
 
@@ -134,3 +134,11 @@ def test_a_word_a_letter_from_a_common_word_with_its_neighbour_is_doubted_not_re
 def test_frequent_administrative_words_are_repaired_even_when_the_copy_misreads_them_everywhere() -> None:
     assert repair_text("Về việc tăng cường quàn lý đất đai")[0] == "Về việc tăng cường quản lý đất đai"
     assert repair_text("Về việc thu gọm rác thái")[0] == "Về việc thu gom rác thải"
+
+
+def test_a_syllable_vietnamese_never_writes_is_found_in_any_case() -> None:
+    if load_lexicon() is None:
+        pytest.skip("needs underthesea's word list")
+    assert unknown_syllables("HỘ KINH DOANH QUÁN CƠM LIÊN HỰNG") == ["HỰNG"]  # the horn read as a dot below too
+    assert unknown_syllables("HỘ KINH DOANH TẠP HÓA MINH KHUÊ") == []
+    assert unknown_syllables("HỘ KINH DOANH VẬT LIỆU XÂY DỰNG 2") == []

@@ -28,6 +28,13 @@ def test_the_value_most_readings_agree_on_is_taken_without_review() -> None:
     assert got.value == "Ủy ban nhân dân xã Yên Khánh" and got.confidence == 0.9
 
 
+def test_issuers_that_could_both_be_right_go_to_review() -> None:
+    got = _merge("issuer", "issuer", "Ủy ban nhân dân phường Đông Thành", "Ủy ban nhân dân phường Đồng Thành",
+                 "Ủy ban nhân dân phường Đồng Thành")  # two real wards, a mark apart
+    assert got.value == "Ủy ban nhân dân phường Đồng Thành"
+    assert got.confidence <= DISAGREE_CONFIDENCE and "readings_disagree" in got.flags
+
+
 @pytest.mark.parametrize(("kind", "values"), [
     ("doc_number", ("70/TB-UBND", "78/TB-UBND", "78/TB-UBND")),  # a speck on the 0, read alike twice
     ("date", ("2018-12-15", "2018-12-18", "2018-12-18")),
