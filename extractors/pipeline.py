@@ -23,7 +23,7 @@ from extractors.load import Document, Page, open_document
 from extractors.ocr import ocr_words, reread_lang
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
-from extractors.second_look import reread_signing_space, reread_surname
+from extractors.second_look import reread_name_marks, reread_signing_space, reread_surname
 from extractors.specks import SPECKLED_PAGE
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
@@ -106,8 +106,8 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
             break
     result = _page_result(page, state, words, settings)
     # a speckled copy is a poor copy however sure Tesseract is once the specks are gone: the specks it
-    # kept fall differently at each resolution
-    if result.confidence < settings.reread_below or state.specks_per_sq_inch >= SPECKLED_PAGE:
+    # kept fall differently at each resolution (reread_below 0 switches extra readings off)
+    if result.confidence < settings.reread_below or (settings.reread_below > 0 and state.specks_per_sq_inch >= SPECKLED_PAGE):
         t = time.perf_counter()
         result.alternates = _read_again(page, settings, steps, state.rotation)
         result.timings_ms["reread"] = (time.perf_counter() - t) * 1000
@@ -128,6 +128,12 @@ def _page_result(page: Page, state, words: list[Word], settings: Settings) -> Pa
         if surname:
             words = [wd for wd in words if wd not in replaced] + surname
             state.notes.append(f"signer's surname read again from the name's line: {surname[0].text}")
+        respelt = reread_name_marks(state.gray, words, settings, dpi, common)
+        if respelt:
+            new = {id(a): b for a, b in respelt}
+            words = [new.get(id(wd), wd) for wd in words]
+            state.notes.append("signer's name read again as one line: "
+                               + ", ".join(f"{a.text}→{b.text}" for a, b in respelt))
         state.timings_ms["second_look"] = (time.perf_counter() - t) * 1000
     return PageResult(
         index=page.index, method="ocr", note=page.note, dpi=page.dpi * state.scale, width=w, height=h,
