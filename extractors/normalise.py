@@ -360,8 +360,8 @@ def _split_number(text: str) -> tuple[str, str, bool]:
         else:
             break
     rest = tokens[len(parts):]
-    if (len(rest) == 1 and re.fullmatch(r"[A-ZĐ]{2,5}", rest[0]) and re.fullmatch(r"[A-ZĐ]{2,}", parts[-1])
-            and len(parts) == 1):
+    if len(parts) == 1 and len(rest) == 1 and re.fullmatch(r"[A-ZĐ]{2,}", parts[0]) and re.fullmatch(
+            r"[A-ZĐ]{2,5}", rest[0]):
         return number, f"{parts[0]}-{rest[0]}", True
     return number, "".join(parts), False
 

@@ -24,7 +24,6 @@ from extractors.ocr import ocr_words, reread_lang
 from extractors.orientation import reads_upright, rotate_quarter, turned_is_better, turns_to_try
 from extractors.preprocess import preprocess
 from extractors.second_look import reread_name_marks, reread_signing_space, reread_surname
-from extractors.specks import SPECKLED_PAGE
 from extractors.vietnamese import normalize_text
 from schemas.record import Confidence, Record, Source
 
@@ -107,7 +106,7 @@ def _ocr_page(page: Page, settings: Settings) -> tuple[PageResult, np.ndarray]:
     result = _page_result(page, state, words, settings)
     # a speckled copy is a poor copy however sure Tesseract is once the specks are gone: the specks it
     # kept fall differently at each resolution (reread_below 0 switches extra readings off)
-    if result.confidence < settings.reread_below or (settings.reread_below > 0 and state.specks_per_sq_inch >= SPECKLED_PAGE):
+    if result.confidence < settings.reread_below or (settings.reread_below > 0 and state.speckled):
         t = time.perf_counter()
         result.alternates = _read_again(page, settings, steps, state.rotation)
         result.timings_ms["reread"] = (time.perf_counter() - t) * 1000

@@ -34,6 +34,11 @@ class PageState:
     components: Components | None = None
     specks_per_sq_inch: float = 0.0  # the lonely specks despeckle erased, per square inch of page
 
+    @property
+    def speckled(self) -> bool:
+        """A copy's speckle, not a clean scan's few stray dots (a seal's and a signature's debris)."""
+        return self.specks_per_sq_inch >= specks.SPECKLED_PAGE
+
 
 @dataclass
 class Components:
@@ -344,7 +349,7 @@ def text_specks(s: PageState) -> None:
     """On a speckled copy, erase the specks inside lines of text too: solid blobs where no dot of the script
     belongs, and solid blocks stuck to letters (extractors/specks.py). A page with fewer lonely specks than a
     copy's speckle leaves (a clean scan's seal and signature leave a few) is not touched."""
-    if s.specks_per_sq_inch < specks.SPECKLED_PAGE:
+    if not s.speckled:
         return
     comps = ink_components(s)
     if comps.n < 2:
@@ -358,7 +363,7 @@ def text_specks(s: PageState) -> None:
     out = s.gray.copy()
     if loose:
         out[_select(comps.labels, comps.n, np.array(loose))] = 255
-    ink = comps.alive[comps.labels]
+    ink = strokes.dist > 0  # the live ink, as measured
     for top, bottom, left, right in blocks:
         out[top:bottom, left:right][ink[top:bottom, left:right]] = 255
     s.gray = out

@@ -103,24 +103,35 @@ def _beside_recipients(lines: list[list[Word]], width: int, height: int
     return None
 
 
-def signing_space(words: list[Word], width: int, height: int, signer: SignerRules, surnames: set[str]
-                  ) -> tuple[tuple[int, int, int, int], tuple[float | None, float], list[Word]] | None:
-    """The box of the space under the lowest position title, the title's centre and line height, and the
-    words of the first reading that the second may replace (a name that does not look whole); None when
-    the first reading already has the name whole."""
-    # a segment, not the line: the title often shares its row with the recipients ("- Các cơ quan; CHỦ TỊCH")
-    lines = [seg.words for ln in group_lines(words) if ln for seg in split_segments(ln, width)]
+def _segments(words: list[Word], width: int) -> list[list[Word]]:
+    """The words of each segment of each line: a segment, not the line, since the title often shares its row
+    with the recipients ("- Các cơ quan; CHỦ TỊCH")."""
+    return [seg.words for ln in group_lines(words) if ln for seg in split_segments(ln, width)]
+
+
+def _position_lines(lines: list[list[Word]], height: int, signer: SignerRules
+                    ) -> tuple[list[list[Word]], list[list[Word]]]:
+    """(position titles, authority lines) among the short lines of the lower two thirds of the page."""
     title_keys = [_key(t) for t in signer.titles]
     found, authorities = [], []
     for ln in lines:
-        y0 = min(w.y0 for w in ln)
-        if y0 < 0.35 * height or len(ln) > 7:
+        if min(w.y0 for w in ln) < 0.35 * height or len(ln) > 7:
             continue
         text = " ".join(w.text for w in ln)
         if _is_title(text, signer, title_keys):
             found.append(ln)
         elif _is_authority(text, signer):
             authorities.append(ln)
+    return found, authorities
+
+
+def signing_space(words: list[Word], width: int, height: int, signer: SignerRules, surnames: set[str]
+                  ) -> tuple[tuple[int, int, int, int], tuple[float | None, float], list[Word]] | None:
+    """The box of the space under the lowest position title, the title's centre and line height, and the
+    words of the first reading that the second may replace (a name that does not look whole); None when
+    the first reading already has the name whole."""
+    lines = _segments(words, width)
+    found, authorities = _position_lines(lines, height, signer)
     # the seal often covers the title itself; the authority line above it still places the block
     title = max(found or authorities, key=lambda ln: min(w.y0 for w in ln), default=None)
     cx: float | None
@@ -295,10 +306,8 @@ def reread_surname(gray: np.ndarray, words: list[Word], settings: Settings, dpi:
 def _name_line_under_title(words: list[Word], width: int, height: int, common: CommonRules) -> list[Word] | None:
     """The signer's name as the page reading has it: the first line under the lowest position title whose
     two to five capitalised words are all syllables of names."""
-    lines = [seg.words for ln in group_lines(words) if ln for seg in split_segments(ln, width)]
-    title_keys = [_key(t) for t in common.signer.titles]
-    titles = [ln for ln in lines if min(w.y0 for w in ln) >= 0.35 * height and len(ln) <= 7
-              and _is_title(" ".join(w.text for w in ln), common.signer, title_keys)]
+    lines = _segments(words, width)
+    titles = _position_lines(lines, height, common.signer)[0]
     if not titles:
         return None
     title = max(titles, key=lambda ln: min(w.y0 for w in ln))
